@@ -1,0 +1,34 @@
+package main
+
+import "fmt"
+
+// Exit codes of the harness binary.
+const (
+	ExitOK          = 0   // everything passed
+	ExitFailed      = 1   // a check failed: scenario, threshold, or an API error answer
+	ExitUsage       = 2   // bad usage or bad input (flags, profile, fixtures, URL)
+	ExitRuntime     = 3   // the run could not be carried out (target unreachable, I/O)
+	ExitInterrupted = 130 // interrupted by SIGINT/SIGTERM
+)
+
+// exitError carries an exit code with an error up to run.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode wraps err so that the process exits with code.
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// usagef returns a usage error (exit 2).
+func usagef(format string, a ...any) error {
+	return withCode(ExitUsage, fmt.Errorf(format, a...))
+}
