@@ -1,6 +1,3 @@
-// Package compliance grades a client's retries against the back-off rules
-// C1–C7 of ../shared/backoff-compliance.md, from either view of the traffic:
-// the attempt log a client of ours records, or the mock's journal.
 package compliance
 
 import (
@@ -50,6 +47,33 @@ func FromJournal(js []mock.JournalEntry) []Event {
 			Arrived: j.Time, Answered: j.AnsweredAt, Status: status,
 			RetryAfter: time.Duration(j.RetryAfter) * time.Second,
 		})
+	}
+	return out
+}
+
+// Span returns the earliest Arrived and the latest Answered of events (zero
+// times for none), e.g. to cut one view to the span the other covers.
+func Span(events []Event) (first, last time.Time) {
+	for i, e := range events {
+		if i == 0 || e.Arrived.Before(first) {
+			first = e.Arrived
+		}
+		if i == 0 || e.Answered.After(last) {
+			last = e.Answered
+		}
+	}
+	return first, last
+}
+
+// Between returns the events that arrived in [from, to], in their order, as
+// a new slice: a saved or ring-buffered journal may cover less of a run than
+// the attempt log, and Compare needs both views over the same span.
+func Between(events []Event, from, to time.Time) []Event {
+	var out []Event
+	for _, e := range events {
+		if !e.Arrived.Before(from) && !e.Arrived.After(to) {
+			out = append(out, e)
+		}
 	}
 	return out
 }

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/alexa-harness/harness/api"
+)
+
+func TestContractCmd(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantCode int // -1: success
+		check    func(t *testing.T, out []byte)
+	}{
+		{nil, -1, func(t *testing.T, out []byte) {
+			if !bytes.Equal(out, api.Document()) {
+				t.Error("default output is not the embedded YAML")
+			}
+		}},
+		{[]string{"--format", "yaml"}, -1, func(t *testing.T, out []byte) {
+			if !bytes.Equal(out, api.Document()) {
+				t.Error("--format yaml output is not the embedded YAML")
+			}
+		}},
+		{[]string{"--format", "json"}, -1, func(t *testing.T, out []byte) {
+			var doc struct {
+				OpenAPI string         `json:"openapi"`
+				Paths   map[string]any `json:"paths"`
+			}
+			if err := json.Unmarshal(out, &doc); err != nil {
+				t.Fatalf("not JSON: %v", err)
+			}
+			if doc.OpenAPI != "3.0.3" || len(doc.Paths) != 3 {
+				t.Errorf("openapi %q with %d paths", doc.OpenAPI, len(doc.Paths))
+			}
+		}},
+		{[]string{"--format", "xml"}, ExitUsage, nil},
+		{[]string{"extra"}, ExitUsage, nil},
+	}
+	for _, tt := range tests {
+		cmd := newContractCmd()
+		var out bytes.Buffer
+		cmd.SetOut(&out)
+		cmd.SetErr(&bytes.Buffer{})
+		cmd.SetArgs(tt.args)
+		err := cmd.ExecuteContext(context.Background())
+		if tt.wantCode < 0 {
+			if err != nil {
+				t.Errorf("%v: %v", tt.args, err)
+				continue
+			}
+			tt.check(t, out.Bytes())
+			continue
+		}
+		var ee *exitError
+		if err == nil {
+			t.Errorf("%v: want an error", tt.args)
+		} else if errors.As(err, &ee) && ee.code != tt.wantCode {
+			t.Errorf("%v: exit code %d, want %d", tt.args, ee.code, tt.wantCode)
+		}
+	}
+}

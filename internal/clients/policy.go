@@ -1,0 +1,285 @@
+package clients
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Default parameters of the Standard policy. They follow the AWS SDK
+// standard retry mode and the AWS Architecture Blog's full jitter, with the
+// attempt bound the compliance checker assumes by default (C3: 5).
+const (
+	DefaultBase        = 500 * time.Millisecond
+	DefaultCap         = 20 * time.Second
+	DefaultMaxAttempts = 5
+	DefaultMaxElapsed  = 60 * time.Second
+)
+
+// maxRetryAfter bounds a Retry-After the transport will believe; a longer one
+// is clamped (and MaxElapsed then makes the policy give up).
+const maxRetryAfter = 24 * time.Hour
+
+// RetryInput is what a RetryPolicy sees after an attempt.
+type RetryInput struct {
+	Operation string // contract.Op* name ("" when unknown)
+	Method    string // HTTP method
+	// Attempt is the number of attempts made so far in this chain, 1 after
+	// the first. A re-authentication after a 401 starts a new chain.
+	Attempt int
+	Status  int   // HTTP status; 0 when Err is set
+	Err     error // transport error (no answer)
+	// RetryAfter is the wait the answer asked for (already converted from an
+	// HTTP-date to a duration from now); meaningful when HasRetryAfter.
+	RetryAfter    time.Duration
+	HasRetryAfter bool
+	// Elapsed is the time from the first attempt of the call to this answer.
+	Elapsed time.Duration
+}
+
+// Decision is a RetryPolicy's answer: whether to retry, after what delay.
+type Decision struct {
+	Retry bool
+	Delay time.Duration
+}
+
+// RetryPolicy decides whether and when to retry. Implementations must be
+// safe for concurrent use. 401 handling (one re-authentication) is the
+// Transport's, not the policy's.
+type RetryPolicy interface {
+	// Name is the policy's name as PolicyByName knows it.
+	Name() string
+	// MaxAttempts is the most attempts one chain may make (1 = no retry).
+	MaxAttempts() int
+	// Decide is called after every attempt that did not succeed (any
+	// non-2xx answer other than a 401 being re-authenticated, or a
+	// transport error).
+	Decide(in RetryInput) Decision
+}
+
+// PolicyParams are the knobs of the back-off policies. Zero values take the
+// Default* constants; Rand defaults to math/rand/v2's Float64.
+type PolicyParams struct {
+	Base        time.Duration // first back-off ceiling (M_1)
+	Cap         time.Duration // largest back-off ceiling
+	MaxAttempts int           // attempts per chain, including the first
+	MaxElapsed  time.Duration // give up rather than wait past this since the first attempt; <0 = no limit
+	// Rand returns a uniform value in [0, 1). It must be safe for concurrent
+	// use. Tests inject a deterministic one.
+	Rand func() float64
+}
+
+func (p PolicyParams) withDefaults() PolicyParams {
+	if p.Base <= 0 {
+		p.Base = DefaultBase
+	}
+	if p.Cap <= 0 {
+		p.Cap = DefaultCap
+	}
+	if p.Cap < p.Base {
+		p.Cap = p.Base
+	}
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = DefaultMaxAttempts
+	}
+	if p.MaxElapsed == 0 {
+		p.MaxElapsed = DefaultMaxElapsed
+	}
+	if p.Rand == nil {
+		p.Rand = rand.Float64
+	}
+	return p
+}
+
+// Ceiling returns M_n = min(Cap, Base·2^(n-1)), the full-jitter ceiling of
+// the delay after the n-th attempt of a chain (n ≥ 1).
+func (p PolicyParams) Ceiling(n int) time.Duration {
+	p = p.withDefaults()
+	if n < 1 {
+		n = 1
+	}
+	d := p.Base
+	for i := 1; i < n; i++ {
+		if d >= p.Cap/2 {
+			return p.Cap
+		}
+		d *= 2
+	}
+	return min(d, p.Cap)
+}
+
+// Policy names accepted by PolicyByName.
+const (
+	PolicyStandard          = "standard"
+	PolicyNoRetry           = "no-retry"
+	PolicyImmediate         = "immediate"
+	PolicyIgnoreRetryAfter  = "ignore-retry-after"
+	PolicyRetryNonRetryable = "retry-non-retryable"
+)
+
+// PolicyNames lists the names PolicyByName accepts, compliant one first.
+func PolicyNames() []string {
+	return []string{PolicyStandard, PolicyNoRetry, PolicyImmediate, PolicyIgnoreRetryAfter, PolicyRetryNonRetryable}
+}
+
+// PolicyByName returns the named policy built from p. An unknown name is an
+// error that lists the valid ones.
+func PolicyByName(name string, p PolicyParams) (RetryPolicy, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case PolicyStandard, "":
+		return Standard(p), nil
+	case PolicyNoRetry:
+		return NoRetry(), nil
+	case PolicyImmediate:
+		return Immediate(p), nil
+	case PolicyIgnoreRetryAfter:
+		return IgnoreRetryAfter(p), nil
+	case PolicyRetryNonRetryable:
+		return RetryNonRetryable(p), nil
+	}
+	return nil, fmt.Errorf("unknown retry policy %q: use one of %s", name, strings.Join(PolicyNames(), ", "))
+}
+
+// policy is the one implementation behind every named policy; the
+// non-compliant ones switch off a piece of the compliant behaviour.
+type policy struct {
+	name        string
+	p           PolicyParams
+	backoff     bool // full-jitter exponential back-off (else retry at once)
+	retryAfter  bool // honour Retry-After as a floor
+	nonRetrying bool // also retry 400, 403, 404, 409
+}
+
+// Standard is the compliant policy: retries 429, 500, 503 and transport
+// errors (never 400, 401, 403, 404, 409), full-jitter exponential back-off
+// U(0, min(Cap, Base·2^(n-1))), Retry-After as a floor, at most MaxAttempts
+// attempts, and never a wait that would end past MaxElapsed.
+func Standard(p PolicyParams) RetryPolicy {
+	return &policy{name: PolicyStandard, p: p.withDefaults(), backoff: true, retryAfter: true}
+}
+
+// NoRetry never retries. Not unsafe, but it fails rule C7 (recovers).
+func NoRetry() RetryPolicy {
+	return &policy{name: PolicyNoRetry, p: PolicyParams{MaxAttempts: 1}.withDefaults()}
+}
+
+// Immediate retries retryable answers at once, ignoring back-off and
+// Retry-After: deliberately non-compliant (C1, C4).
+func Immediate(p PolicyParams) RetryPolicy {
+	return &policy{name: PolicyImmediate, p: p.withDefaults()}
+}
+
+// IgnoreRetryAfter backs off with full jitter but ignores Retry-After:
+// deliberately non-compliant (C1).
+func IgnoreRetryAfter(p PolicyParams) RetryPolicy {
+	return &policy{name: PolicyIgnoreRetryAfter, p: p.withDefaults(), backoff: true}
+}
+
+// RetryNonRetryable is Standard that also retries 400, 403, 404 and 409:
+// deliberately non-compliant (C2).
+func RetryNonRetryable(p PolicyParams) RetryPolicy {
+	return &policy{name: PolicyRetryNonRetryable, p: p.withDefaults(), backoff: true, retryAfter: true, nonRetrying: true}
+}
+
+func (p *policy) Name() string     { return p.name }
+func (p *policy) MaxAttempts() int { return p.p.MaxAttempts }
+
+// Params returns the policy's parameters (with defaults applied).
+func (p *policy) Params() PolicyParams { return p.p }
+
+func (p *policy) Decide(in RetryInput) Decision {
+	if in.Attempt >= p.p.MaxAttempts || !p.retryable(in) {
+		return Decision{}
+	}
+	var d time.Duration
+	if p.backoff {
+		ceil := p.p.Ceiling(in.Attempt)
+		d = time.Duration(p.p.Rand() * float64(ceil))
+	}
+	if p.retryAfter && in.HasRetryAfter && in.RetryAfter > d {
+		d = in.RetryAfter
+	}
+	if p.p.MaxElapsed > 0 && in.Elapsed+d > p.p.MaxElapsed {
+		return Decision{}
+	}
+	return Decision{Retry: true, Delay: d}
+}
+
+func (p *policy) retryable(in RetryInput) bool {
+	if in.Err != nil {
+		return true
+	}
+	switch in.Status {
+	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable:
+		return true
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusConflict:
+		return p.nonRetrying
+	}
+	return false
+}
+
+// ParseRetryAfter reads a Retry-After header value in either RFC 9110 form:
+// delay-seconds ("120") or an HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT",
+// read with http.ParseTime, relative to now). A date in the past is a zero
+// wait. ok is false when the value is absent or unreadable.
+func ParseRetryAfter(v string, now time.Time) (d time.Duration, isDate, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false, false
+	}
+	if v[0] >= '0' && v[0] <= '9' {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			if ne, isNum := err.(*strconv.NumError); isNum && ne.Err == strconv.ErrRange {
+				return maxRetryAfter, false, true
+			}
+			return 0, false, false
+		}
+		if n > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter, false, true
+		}
+		return time.Duration(n) * time.Second, false, true
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false, false
+	}
+	d = t.Sub(now)
+	if d < 0 {
+		d = 0
+	}
+	return min(d, maxRetryAfter), true, true
+}
+
+// Clock is the transport's source of time and its way of waiting. Sleep
+// returns early with ctx.Err() when ctx is done. Tests inject a fake one so
+// that no test sleeps on the wall clock.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// Sleep waits d or until ctx is done.
+func (SystemClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

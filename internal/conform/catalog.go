@@ -1,0 +1,72 @@
+package conform
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	gherkin "github.com/cucumber/gherkin/go/v26"
+	messages "github.com/cucumber/messages/go/v21"
+)
+
+// Scenario is one scenario of the feature set (an outline contributes one
+// per Examples row), as the runner reports it.
+type Scenario struct {
+	Feature string
+	URI     string
+	Name    string
+	Tags    []string
+}
+
+// Key identifies a scenario within a run: its feature file and name.
+func (s Scenario) Key() string { return s.URI + "\x00" + s.Name }
+
+// Catalog parses every *.feature file of fsys (the way godog walks it) and
+// returns its scenarios in file order. Scenario names must be unique within
+// a feature file (give outline rows a <placeholder> in the name), since
+// results are matched to scenarios by name; a duplicate is an error naming
+// both.
+func Catalog(fsys fs.FS) ([]Scenario, error) {
+	var out []Scenario
+	seen := map[string]bool{}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".feature") {
+			return nil
+		}
+		raw, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return fmt.Errorf("feature %s: %w", p, err)
+		}
+		ids := (&messages.Incrementing{}).NewId
+		doc, err := gherkin.ParseGherkinDocument(bytes.NewReader(raw), ids)
+		if err != nil {
+			return fmt.Errorf("feature %s: %w", p, err)
+		}
+		if doc.Feature == nil {
+			return nil
+		}
+		for _, pk := range gherkin.Pickles(*doc, p, ids) {
+			s := Scenario{Feature: doc.Feature.Name, URI: p, Name: pk.Name}
+			for _, t := range pk.Tags {
+				s.Tags = append(s.Tags, t.Name)
+			}
+			if seen[s.Key()] {
+				return fmt.Errorf("feature %s: two scenarios are named %q: give each its own name (an outline needs a <placeholder> in its name)", p, s.Name)
+			}
+			seen[s.Key()] = true
+			out = append(out, s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no scenarios found: the feature set holds no *.feature file with a scenario")
+	}
+	return out, nil
+}

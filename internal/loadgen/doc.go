@@ -1,0 +1,36 @@
+// Package loadgen is the harness's load generator: it reads a load profile
+// (YAML), drives the Credential Locker, SMAPI skill credentials and Login with
+// Amazon operations with vegeta's Attacker at the profile's pace, and grades
+// the run against the profile's thresholds, including back-off compliance
+// under 429/500/503.
+//
+// The model follows vegeta's library: a Targeter (weighted, seeded operation
+// mix over N simulated clients), a Pacer (constant, linear ramp, step, sine),
+// an Attacker configured with functional options, and results streamed over
+// a channel and encoded as they arrive.
+//
+// What this package adds to vegeta:
+//
+//   - Honest latency (open model, no coordinated omission). Every hit's
+//     latency is counted from the time the pacer's schedule says it should
+//     have been sent (its intended time), not from when a worker got round to
+//     sending it: latency = response end − intended send time. The intended
+//     time of hit n is the analytic inverse of the pacer's cumulative-hits
+//     function, H(t) = n+1, clamped so it is never later than the actual send.
+//     Percentiles come from HDR histograms (constant memory in run length).
+//   - One vegeta hit is one logical call, including its retries: the HTTP
+//     client vegeta uses is a dispatcher that routes each hit to its simulated
+//     client's own retrying clients.Transport (own token, own retry policy),
+//     and every attempt is reported to an Observer that streams it to
+//     attempts.jsonl and feeds the back-off compliance checker.
+//   - get-all-pages is one hit that walks every page (nextToken) of a query;
+//     its latency is the whole walk, and each page is its own attempt chain.
+//   - Nothing lost: results.bin (vegeta's gob encoding), attempts.jsonl and
+//     the profile are written as the run goes, so an interrupted run can be
+//     re-rendered with Replay; summary.json is written at the end, even after
+//     Ctrl-C.
+//
+// The hit's operation and simulated client travel in the target URL's
+// fragment (for example "#op=get-all-pages&c=3"), which net/http never sends,
+// so every saved result says what it was even when it failed in transport.
+package loadgen

@@ -1,0 +1,219 @@
+package loadgen
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/alexa-harness/harness/internal/clients"
+	"github.com/alexa-harness/harness/internal/compliance"
+	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/redact"
+)
+
+// Files of a run directory.
+const (
+	FileProfile  = "profile.yaml" // the effective profile (overrides applied)
+	FileSource   = "profile.source.yaml"
+	FileResults  = "results.bin"    // vegeta gob results, one per hit, as they arrive
+	FileAttempts = "attempts.jsonl" // clients.Attempt per line, as they happen
+	FileJournal  = "journal.jsonl"  // the mock's journal (target mock), at the end
+	FileSummary  = "summary.json"   // Summary, at the end (also after Ctrl-C)
+)
+
+// resultWriter streams results to results.bin.
+type resultWriter struct {
+	f   *os.File
+	w   *bufio.Writer
+	enc vegeta.Encoder
+}
+
+func newResultWriter(dir string) (*resultWriter, error) {
+	f, err := os.OpenFile(filepath.Join(dir, FileResults), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("results: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	return &resultWriter{f: f, w: w, enc: vegeta.NewEncoder(w)}, nil
+}
+
+// keepHeaders keeps only the harness's own response headers.
+func keepHeaders(h http.Header) http.Header {
+	if v := h.Get(HeaderPages); v != "" {
+		return http.Header{HeaderPages: {v}}
+	}
+	return nil
+}
+
+func (rw *resultWriter) write(r *vegeta.Result) error { return rw.enc.Encode(r) }
+func (rw *resultWriter) flush() error                 { return rw.w.Flush() }
+
+func (rw *resultWriter) close() error {
+	err := rw.w.Flush()
+	if cerr := rw.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// attemptLog is the clients.Observer of a run: it streams every attempt to
+// attempts.jsonl, counts them per operation, and keeps a bounded buffer of
+// compliance events for the back-off checker.
+type attemptLog struct {
+	mu        sync.Mutex
+	f         *os.File
+	w         *bufio.Writer
+	enc       *json.Encoder
+	err       error
+	keep      bool
+	limit     int
+	events    []compliance.Event
+	dropped   int
+	stats     map[string]*AttemptStats
+	throttled int64
+	tokenID   string
+}
+
+func newAttemptLog(dir string, keep bool, limit int, lwaClientID string) (*attemptLog, error) {
+	f, err := os.OpenFile(filepath.Join(dir, FileAttempts), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("attempts: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	return &attemptLog{f: f, w: w, enc: json.NewEncoder(w), keep: keep, limit: limit,
+		stats: map[string]*AttemptStats{}, tokenID: redact.ClientID(lwaClientID)}, nil
+}
+
+// ObserveAttempt implements clients.Observer.
+func (l *attemptLog) ObserveAttempt(a clients.Attempt) {
+	if a.Operation == contract.OpToken {
+		// The mock's journal names token requests by the LWA client id; so
+		// do we, so that the two views can be compared.
+		a.Client = l.tokenID
+	}
+
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	countAttempt(l.stats, a)
+	if a.Status == http.StatusTooManyRequests {
+		l.throttled++
+	}
+	if l.err == nil {
+		l.err = l.enc.Encode(a)
+	}
+	if l.keep {
+		if len(l.events) < l.limit {
+			l.events = append(l.events, compliance.FromAttempts([]clients.Attempt{a})...)
+		} else {
+			l.dropped++
+		}
+	}
+}
+
+func countAttempt(m map[string]*AttemptStats, a clients.Attempt) {
+	s := m[a.Operation]
+	if s == nil {
+		s = &AttemptStats{Operation: a.Operation}
+		m[a.Operation] = s
+	}
+	s.Attempts++
+	if a.Number > 1 {
+		s.Retries++
+	}
+	switch {
+	case a.Status == http.StatusTooManyRequests:
+		s.Throttled++
+	case a.Status >= 500:
+		s.ServerErrors++
+	case a.Status == 0:
+		s.TransportErrors++
+	}
+}
+
+func (l *attemptLog) throttledCount() int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.throttled
+}
+
+func (l *attemptLog) flush() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.w.Flush(); err != nil && l.err == nil {
+		l.err = err
+	}
+	return l.err
+}
+
+func (l *attemptLog) close() error {
+	err := l.flush()
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (l *attemptLog) snapshot() ([]compliance.Event, int, []AttemptStats) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.events, l.dropped, sortedAttemptStats(l.stats)
+}
+
+func sortedAttemptStats(m map[string]*AttemptStats) []AttemptStats {
+	var out []AttemptStats
+	for _, op := range contract.Operations() {
+		if s := m[op]; s != nil {
+			out = append(out, *s)
+		}
+	}
+	for op, s := range m {
+		if !contains(contract.Operations(), op) {
+			out = append(out, *s)
+		}
+	}
+	return out
+}
+
+// writeJournal writes the mock's journal, one entry per line.
+func writeJournal(dir string, js []mock.JournalEntry) error {
+	f, err := os.OpenFile(filepath.Join(dir, FileJournal), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for i := range js {
+		if err := enc.Encode(&js[i]); err != nil {
+			f.Close()
+			return fmt.Errorf("journal: %w", err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("journal: %w", err)
+	}
+	return f.Close()
+}
+
+// writeJSON writes v to dir/name atomically (temp file, then rename).
+func writeJSON(dir, name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	tmp := filepath.Join(dir, "."+name+".tmp")
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,800 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"golang.org/x/sync/errgroup"
+	"gopkg.in/yaml.v3"
+
+	"github.com/alexa-harness/harness/internal/clients"
+	"github.com/alexa-harness/harness/internal/compliance"
+	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/redact"
+)
+
+// Options configure Run.
+type Options struct {
+	Profile     *Profile
+	ProfileFile string // where the profile came from (copied into the run)
+	ProfileRaw  []byte // its bytes
+	OutDir      string // required; created if missing
+
+	Rate     float64       // > 0 overrides the pacer's rate (scaling ramps)
+	Duration time.Duration // > 0 overrides the profile's duration
+
+	// AllowReal permits a target that is not on loopback; MaxRate (> 0) is
+	// then required and caps the pacer's peak rate.
+	AllowReal bool
+	MaxRate   float64
+
+	Getenv func(string) string // environment for target env (os.Getenv when nil)
+	Logger *slog.Logger        // progress and setup notes (discard when nil)
+
+	// OnProgress is called every ProgressEvery (default 1 s) during the
+	// attack, and once at the end.
+	OnProgress    func(Progress)
+	ProgressEvery time.Duration
+
+	// Tuning; zero values take sensible defaults.
+	MaxWorkers  uint64 // vegeta workers cap (default unlimited: open model)
+	Connections int    // idle connections per host (default 10000, like vegeta)
+	EventLimit  int    // attempts kept in memory for compliance (default 300000)
+
+	// MockConfig adjusts the embedded mock (target mock); JournalSize is
+	// computed when zero.
+	MockConfig mock.Config
+}
+
+// Progress is a live view of a run.
+type Progress struct {
+	Elapsed   time.Duration
+	Planned   time.Duration
+	Hits      int64
+	Errors    int64
+	Throttled int64 // 429 answers seen (every attempt, retries included)
+	Rate      float64
+	Done      bool
+}
+
+// UsageError is a problem with the options or the profile (exit 2).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// ThresholdResult is one threshold's outcome.
+type ThresholdResult struct {
+	Name   string `json:"name"`
+	Limit  string `json:"limit"`
+	Actual string `json:"actual"`
+	Pass   bool   `json:"pass"`
+}
+
+// ComplianceSummary is the back-off compliance verdict of a run.
+type ComplianceSummary struct {
+	Mode             string              `json:"mode"`
+	Policy           string              `json:"policy"`
+	Client           *compliance.Verdict `json:"client,omitempty"` // from the attempt log
+	Server           *compliance.Verdict `json:"server,omitempty"` // from the mock's journal
+	Agree            bool                `json:"agree"`
+	Disagreement     string              `json:"disagreement,omitempty"`
+	EventsDropped    int                 `json:"eventsDropped,omitempty"`
+	JournalTruncated bool                `json:"journalTruncated,omitempty"`
+	Pass             bool                `json:"pass"`
+	Reasons          []string            `json:"reasons,omitempty"`
+}
+
+// Summary is a run's outcome, written to summary.json and rendered by
+// reports.WriteLoad.
+type Summary struct {
+	Profile     string        `json:"profile"`
+	Description string        `json:"description,omitempty"`
+	Target      string        `json:"target"`
+	Pacer       string        `json:"pacer"`
+	Clients     int           `json:"clients"`
+	Policy      string        `json:"policy"`
+	Started     time.Time     `json:"started"`
+	Ended       time.Time     `json:"ended"`
+	Planned     time.Duration `json:"planned"`
+	Elapsed     time.Duration `json:"elapsed"`
+	PlannedHits int           `json:"plannedHits"`
+	Interrupted bool          `json:"interrupted,omitempty"`
+	// Partial is set by Replay when the run left no summary.json or its
+	// results end in a truncated record.
+	Partial     bool               `json:"partial,omitempty"`
+	LatencyFrom string             `json:"latencyFrom"`
+	All         OpSummary          `json:"all"`
+	Operations  []OpSummary        `json:"operations"`
+	Attempts    []AttemptStats     `json:"attempts"`
+	Steps       []StepSummary      `json:"steps,omitempty"`
+	HighestRate float64            `json:"highestRateMeetingSlo,omitempty"`
+	Compliance  *ComplianceSummary `json:"compliance,omitempty"`
+	Thresholds  []ThresholdResult  `json:"thresholds"`
+	Pass        bool               `json:"pass"`
+	Notes       []string           `json:"notes,omitempty"`
+	OutDir      string             `json:"-"`
+}
+
+// Failed lists the failed thresholds' names.
+func (s *Summary) Failed() []string {
+	var out []string
+	for _, t := range s.Thresholds {
+		if !t.Pass {
+			out = append(out, t.Name)
+		}
+	}
+	return out
+}
+
+// run is the state of one Run.
+type run struct {
+	opts    Options
+	prof    *Profile
+	sched   *clockedSchedule
+	log     *slog.Logger
+	ep      Endpoints
+	cfg     clients.Config
+	mockRun *mock.Running
+	alog    *attemptLog
+	hits    atomic.Int64
+	errs    atomic.Int64
+}
+
+// Effective returns the profile with the options' overrides applied.
+func (o Options) Effective() (*Profile, error) {
+	if o.Profile == nil {
+		return nil, &UsageError{errors.New("loadgen: no profile")}
+	}
+	p := *o.Profile
+	if o.Duration < 0 || o.Rate < 0 || math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) {
+		return nil, &UsageError{fmt.Errorf("--rate and --duration must be > 0")}
+	}
+	if o.Duration > 0 {
+		p.Duration = Duration(o.Duration)
+	}
+	if o.Rate > 0 {
+		p.Pacer = scalePacer(p.Pacer, o.Rate)
+	}
+	if es := p.Validate(); len(es) > 0 {
+		return nil, &UsageError{es}
+	}
+	return &p, nil
+}
+
+// scalePacer applies a --rate override to a pacer spec.
+func scalePacer(s PacerSpec, rate float64) PacerSpec {
+	switch s.Type {
+	case "constant":
+		s.Rate = rate
+	case "linear":
+		if s.Start > 0 {
+			s.Slope = s.Slope * rate / s.Start
+		}
+		s.Start = rate
+	case "step":
+		if s.Start > 0 {
+			k := rate / s.Start
+			s.Step, s.Max = s.Step*k, s.Max*k
+		}
+		s.Start = rate
+	case "sine":
+		if s.Mean > 0 {
+			s.Amplitude = s.Amplitude * rate / s.Mean
+		}
+		s.Mean = rate
+	}
+	return s
+}
+
+// peakRate is the highest rate the schedule reaches within d.
+func peakRate(s Schedule, d time.Duration) float64 {
+	peak := 0.0
+	steps := 1000
+	for i := 0; i <= steps; i++ {
+		peak = max(peak, s.Rate(time.Duration(float64(d)*float64(i)/float64(steps))))
+	}
+	return peak
+}
+
+// isLoopback reports whether a base URL points at 127.0.0.0/8, [::1] or
+// localhost.
+func isLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Run carries out a load run and returns its summary. The summary is
+// written to OutDir/summary.json even when ctx is cancelled (Ctrl-C), in
+// which case Summary.Interrupted is set. Errors are *UsageError for bad
+// options or profiles, other errors when the run could not be carried out.
+func Run(ctx context.Context, o Options) (*Summary, error) {
+	prof, err := o.Effective()
+	if err != nil {
+		return nil, err
+	}
+	if o.OutDir == "" {
+		return nil, &UsageError{errors.New("loadgen: no output directory")}
+	}
+	sched, err := NewSchedule(prof.Pacer, 0)
+	if err != nil {
+		return nil, &UsageError{err}
+	}
+	r := &run{opts: o, prof: prof, sched: newClockedSchedule(sched), log: o.Logger}
+	if r.log == nil {
+		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if err := r.resolveTarget(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("loadgen: output directory: %w", err)
+	}
+	if err := r.writeProfile(); err != nil {
+		return nil, err
+	}
+	return r.execute(ctx)
+}
+
+// resolveTarget picks the endpoints and refuses real ones without consent.
+func (r *run) resolveTarget() error {
+	if r.prof.Target == TargetMock {
+		return nil
+	}
+	getenv := r.opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	r.cfg = clients.FromEnv(getenv)
+	if err := r.cfg.Validate(); err != nil {
+		return &UsageError{fmt.Errorf("target env: %w", err)}
+	}
+	r.ep = Endpoints{Locker: r.cfg.LockerURL, SMAPI: r.cfg.SMAPIURL, LWA: r.cfg.LWAURL}
+	if r.ep.Locker == "" {
+		r.ep.Locker = "https://credential-locker-service.amazon.com"
+	}
+	if r.ep.SMAPI == "" {
+		r.ep.SMAPI = "https://api.amazonalexa.com"
+	}
+	if r.ep.LWA == "" {
+		r.ep.LWA = "https://api.amazon.com"
+	}
+	real := !isLoopback(r.ep.Locker) || !isLoopback(r.ep.SMAPI) || !isLoopback(r.ep.LWA)
+	if real {
+		peak := peakRate(r.sched.Schedule, r.prof.Duration.D())
+		switch {
+		case !r.opts.AllowReal:
+			return &UsageError{fmt.Errorf("target env points at a real (non-loopback) endpoint; refusing without --allow-real and --max-rate")}
+		case r.opts.MaxRate <= 0:
+			return &UsageError{fmt.Errorf("--allow-real needs --max-rate R (a cap on the offered rate, requests per second)")}
+		case peak > r.opts.MaxRate:
+			return &UsageError{fmt.Errorf("the profile's peak rate %.4g/s exceeds --max-rate %.4g/s; lower --rate or raise --max-rate", peak, r.opts.MaxRate)}
+		}
+	}
+	if r.cfg.SkillID == "" && r.prof.Mix[MixSkillCredentials] > 0 {
+		return &UsageError{fmt.Errorf("mix.skill-credentials needs HARNESS_SKILL_ID")}
+	}
+	return nil
+}
+
+func (r *run) writeProfile() error {
+	b, err := yaml.Marshal(r.prof)
+	if err != nil {
+		return fmt.Errorf("loadgen: profile copy: %w", err)
+	}
+	hdr := fmt.Sprintf("# Effective profile of this run (from %s", r.opts.ProfileFile)
+	if r.opts.Rate > 0 || r.opts.Duration > 0 {
+		hdr += fmt.Sprintf(", overrides: rate=%g duration=%s", r.opts.Rate, r.opts.Duration)
+	}
+	hdr += ")\n"
+	if err := os.WriteFile(r.path(FileProfile), append([]byte(hdr), b...), 0o644); err != nil {
+		return fmt.Errorf("loadgen: profile copy: %w", err)
+	}
+	if len(r.opts.ProfileRaw) > 0 {
+		if err := os.WriteFile(r.path(FileSource), r.opts.ProfileRaw, 0o644); err != nil {
+			return fmt.Errorf("loadgen: profile copy: %w", err)
+		}
+	}
+	return nil
+}
+
+func (r *run) path(name string) string { return r.opts.OutDir + string(os.PathSeparator) + name }
+
+// plannedHits is the number of hits the schedule plans over the duration.
+func (r *run) plannedHits() int {
+	return int(math.Floor(r.sched.Hits(r.prof.Duration.D())))
+}
+
+// journalSize sizes the embedded mock's journal to hold the whole run.
+func (r *run) journalSize() int {
+	if r.prof.Thresholds.Backoff == BackoffOff {
+		return 10000
+	}
+	attempts := 1.5
+	if r.prof.Mock.RateLimit != nil || len(r.prof.Mock.Faults) > 0 {
+		attempts = float64(max(r.prof.Clients.Retry.MaxAttempts, clients.DefaultMaxAttempts))
+	}
+	pages := 1.0
+	if r.prof.Mix[MixGetAllPages] > 0 {
+		pages = 1 + float64(*r.prof.Data.Preload)/float64(r.prof.Data.PageSize)
+	}
+	setup := r.prof.Clients.Count * (2 + *r.prof.Data.Preload)
+	n := int(float64(r.plannedHits())*attempts*pages) + setup + 1000
+	return min(max(n, 10000), 400000)
+}
+
+func (r *run) execute(ctx context.Context) (*Summary, error) {
+	started := time.Now()
+	// The attack stops on ctx; setup and teardown use their own bounded
+	// contexts so that an interrupted run still writes its journal and summary.
+	bg := context.WithoutCancel(ctx)
+
+	if r.prof.Target == TargetMock {
+		mc := r.opts.MockConfig
+		if mc.JournalSize == 0 {
+			mc.JournalSize = r.journalSize()
+		}
+		mr, err := mock.Start(bg, "127.0.0.1:0", mc)
+		if err != nil {
+			return nil, fmt.Errorf("loadgen: start the embedded mock: %w", err)
+		}
+		r.mockRun = mr
+		defer func() {
+			cctx, cancel := context.WithTimeout(bg, 5*time.Second)
+			defer cancel()
+			_ = mr.Close(cctx)
+		}()
+		r.cfg = clients.MockConfig(mr.URL)
+		r.ep = Endpoints{Locker: mr.URL, SMAPI: mr.URL, LWA: mr.URL}
+	}
+
+	keep := r.prof.Thresholds.Backoff != BackoffOff
+	limit := r.opts.EventLimit
+	if limit <= 0 {
+		limit = 300000
+	}
+	alog, err := newAttemptLog(r.opts.OutDir, keep, limit, r.cfg.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	r.alog = alog
+	defer alog.close()
+	rw, err := newResultWriter(r.opts.OutDir)
+	if err != nil {
+		return nil, err
+	}
+	defer rw.close()
+
+	policy, err := clients.PolicyByName(r.prof.Clients.Retry.Policy, clients.PolicyParams{
+		Base: r.prof.Clients.Retry.Base.D(), Cap: r.prof.Clients.Retry.Cap.D(), MaxAttempts: r.prof.Clients.Retry.MaxAttempts,
+	})
+	if err != nil {
+		return nil, &UsageError{fmt.Errorf("clients.retry.policy: %w", err)}
+	}
+	base := newBaseTransport(r.opts.Connections)
+	defer base.CloseIdleConnections()
+	r.cfg.Policy, r.cfg.Observer, r.cfg.Base = policy, alog, base
+
+	setupCtx, cancelSetup := context.WithTimeout(ctx, 2*time.Minute)
+	sims, notes, err := r.setupClients(setupCtx)
+	cancelSetup()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("loadgen: interrupted during setup: %w", ctx.Err())
+		}
+		return nil, fmt.Errorf("loadgen: set up simulated clients: %w", err)
+	}
+	if err := r.applyMock(bg); err != nil {
+		return nil, err
+	}
+
+	// The attack.
+	stopCtx, stopHits := context.WithCancel(bg)
+	defer stopHits()
+	disp := &dispatcher{clients: sims, stop: stopCtx, gate: newGate()}
+	hc := &http.Client{Transport: disp, Timeout: r.prof.Timeout.D(),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	maxWorkers := r.opts.MaxWorkers
+	if maxWorkers == 0 {
+		maxWorkers = vegeta.DefaultMaxWorkers
+	}
+	atk := vegeta.NewAttacker(vegeta.Client(hc), vegeta.MaxWorkers(maxWorkers), vegeta.MaxBody(0))
+	tg := NewTargeter(TargeterConfig{
+		Mix: r.prof.Mix, Clients: r.prof.Clients.Count, Seed: r.prof.Data.Seed,
+		PageSize: r.prof.Data.PageSize, Preload: *r.prof.Data.Preload, Endpoints: r.ep,
+		Grant:   TokenGrant{ClientID: r.cfg.ClientID, ClientSecret: r.cfg.ClientSecret.Reveal(), RefreshToken: r.cfg.CustomerRefreshToken.Reveal()},
+		SkillID: r.cfg.SkillID,
+	})
+	agg := newAggregator(r.prof, r.sched.Schedule)
+	planned := r.prof.Duration.D()
+	attackStart := time.Now()
+	results := atk.Attack(tg.Targeter(), r.sched, planned, r.prof.Name)
+
+	every := r.opts.ProgressEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	interrupted := false
+	var writeErr error
+	done := ctx.Done()
+	progress := func(final bool) {
+		el := time.Since(attackStart)
+		p := Progress{Elapsed: el, Planned: planned, Hits: r.hits.Load(), Errors: r.errs.Load(),
+			Throttled: alog.throttledCount(), Done: final}
+		if s := el.Seconds(); s > 0 {
+			p.Rate = float64(p.Hits) / s
+		}
+		if r.opts.OnProgress != nil {
+			r.opts.OnProgress(p)
+		}
+	}
+loop:
+	for {
+		select {
+		case res, ok := <-results:
+			if !ok {
+				break loop
+			}
+			r.record(res, agg)
+			if writeErr == nil {
+				writeErr = rw.write(res)
+			}
+		case <-ticker.C:
+			if writeErr == nil {
+				writeErr = rw.flush()
+			}
+			_ = alog.flush()
+			progress(false)
+		case <-done:
+			done = nil
+			interrupted = true
+			agg.interrupted = true
+			atk.Stop()
+			// Give hits in flight a moment to finish, then cut them short
+			// (retry waits included) so Ctrl-C is honoured within seconds.
+			time.AfterFunc(time.Second, stopHits)
+		}
+	}
+	elapsed := time.Since(attackStart)
+	progress(true)
+	if writeErr == nil {
+		writeErr = rw.flush()
+	}
+	if writeErr != nil {
+		notes = append(notes, "results.bin could not be written in full: "+writeErr.Error())
+	}
+
+	sum := &Summary{
+		Profile: r.prof.Name, Description: r.prof.Description, Target: r.prof.Target,
+		Pacer: r.sched.String(), Clients: r.prof.Clients.Count, Policy: policy.Name(),
+		Started: started, Planned: planned, Elapsed: elapsed, PlannedHits: r.plannedHits(),
+		Interrupted: interrupted, LatencyFrom: "intended send time (open model)", Notes: notes, OutDir: r.opts.OutDir,
+	}
+	// Compliance: the attempt log, and the mock's journal.
+	var journal []mock.JournalEntry
+	haveJournal := false
+	if r.mockRun != nil {
+		jctx, cancel := context.WithTimeout(bg, 30*time.Second)
+		journal, err = mock.Control{BaseURL: r.mockRun.URL}.Journal(jctx)
+		cancel()
+		if err != nil {
+			sum.Notes = append(sum.Notes, "could not read the mock's journal: "+err.Error())
+		} else {
+			haveJournal = true
+			if err := writeJournal(r.opts.OutDir, journal); err != nil {
+				sum.Notes = append(sum.Notes, err.Error())
+			}
+		}
+	}
+	_ = alog.flush()
+	events, dropped, attempts := alog.snapshot()
+	sum.Attempts = attempts
+	var jsize int
+	if r.mockRun != nil {
+		jsize = r.opts.MockConfig.JournalSize
+		if jsize == 0 {
+			jsize = r.journalSize()
+		}
+	}
+	sum.Compliance = gradeCompliance(r.prof, events, dropped, journal, haveJournal, r.prof.Target == TargetMock, jsize)
+	finish(sum, r.prof, agg)
+	sum.Ended = time.Now()
+	if err := writeJSON(r.opts.OutDir, FileSummary, sum); err != nil {
+		return sum, fmt.Errorf("loadgen: %w", err)
+	}
+	return sum, nil
+}
+
+// record turns a vegeta result into the run's record of the hit: latency
+// from the intended send time, no body, only the harness's headers.
+func (r *run) record(res *vegeta.Result, agg *aggregator) {
+	end := res.Timestamp.Add(res.Latency)
+	intended := r.sched.Intended(res.Seq, res.Timestamp)
+	res.Latency = end.Sub(intended)
+	res.Body = nil
+	res.Headers = keepHeaders(res.Headers)
+	agg.add(res)
+	r.hits.Add(1)
+	if res.Code < 200 || res.Code >= 300 {
+		r.errs.Add(1)
+	}
+}
+
+// finish fills the summary's figures and thresholds from the aggregator.
+func finish(sum *Summary, p *Profile, agg *aggregator) {
+	sum.All = agg.all.summary("all", 0)
+	sum.Operations = agg.opSummaries()
+	slo := SLO{}
+	if p.SLO != nil {
+		slo = *p.SLO
+	} else if l, ok := p.Thresholds.Latency["all"]; ok {
+		slo = SLO{P99: l.P99, P95: l.P95, ErrorRate: p.Thresholds.ErrorRate}
+	}
+	sum.Steps, sum.HighestRate = agg.stepSummaries(slo, p.Duration.D())
+	sum.Thresholds = evaluate(p, sum)
+	sum.Pass = true
+	for _, t := range sum.Thresholds {
+		if !t.Pass {
+			sum.Pass = false
+		}
+	}
+}
+
+// evaluate checks the profile's thresholds against the summary.
+func evaluate(p *Profile, sum *Summary) []ThresholdResult {
+	var out []ThresholdResult
+	ops := map[string]OpSummary{"all": sum.All}
+	for _, o := range sum.Operations {
+		ops[o.Name] = o
+	}
+	for _, name := range sortedKeys(p.Thresholds.Latency) {
+		l := p.Thresholds.Latency[name]
+		o, ok := ops[name]
+		for _, c := range []struct {
+			q      string
+			limit  Duration
+			actual time.Duration
+		}{{"p50", l.P50, o.Latency.P50}, {"p95", l.P95, o.Latency.P95}, {"p99", l.P99, o.Latency.P99}} {
+			if c.limit <= 0 {
+				continue
+			}
+			tr := ThresholdResult{Name: fmt.Sprintf("latency.%s.%s", name, c.q), Limit: "≤ " + c.limit.D().String()}
+			if !ok || o.Requests == 0 {
+				tr.Actual, tr.Pass = "no hits", false
+			} else {
+				tr.Actual, tr.Pass = c.actual.String(), c.actual <= c.limit.D()
+			}
+			out = append(out, tr)
+		}
+	}
+	if p.Thresholds.ErrorRate != nil {
+		lim := *p.Thresholds.ErrorRate
+		out = append(out, ThresholdResult{Name: "errorRate", Limit: fmt.Sprintf("≤ %.4g%%", lim*100),
+			Actual: fmt.Sprintf("%.4g%%", sum.All.ErrorRate*100), Pass: sum.All.Requests > 0 && sum.All.ErrorRate <= lim})
+	}
+	if p.Thresholds.MinRate > 0 {
+		out = append(out, ThresholdResult{Name: "minRate", Limit: fmt.Sprintf("≥ %.4g/s", p.Thresholds.MinRate),
+			Actual: fmt.Sprintf("%.4g/s", sum.All.Rate), Pass: sum.All.Rate >= p.Thresholds.MinRate})
+	}
+	if c := sum.Compliance; c != nil && c.Mode == BackoffRequired {
+		actual := "pass"
+		if !c.Pass {
+			actual = "fail: " + strings.Join(c.Reasons, "; ")
+		}
+		out = append(out, ThresholdResult{Name: "backoff", Limit: "required", Actual: actual, Pass: c.Pass})
+	}
+	return out
+}
+
+// gradeCompliance runs the back-off checker over the client's attempt log
+// and, when there is one, the mock's journal, and compares the two.
+func gradeCompliance(p *Profile, events []compliance.Event, dropped int, journal []mock.JournalEntry, haveJournal, wantJournal bool, journalSize int) *ComplianceSummary {
+	mode := p.Thresholds.Backoff
+	if mode == BackoffOff {
+		return nil
+	}
+	opts := complianceOptions(p)
+	cs := &ComplianceSummary{Mode: mode, Policy: p.Clients.Retry.Policy, EventsDropped: dropped}
+	cv := compliance.Check(events, opts)
+	cs.Client = &cv
+	if dropped > 0 {
+		cs.Reasons = append(cs.Reasons, fmt.Sprintf("%d attempts beyond the in-memory limit were not graded", dropped))
+	}
+	if !cv.Pass() {
+		cs.Reasons = append(cs.Reasons, "client view fails "+strings.Join(cv.Failed(), ", "))
+	}
+	cs.Agree = true
+	if haveJournal {
+		sv := compliance.Check(compliance.FromJournal(journal), opts)
+		cs.Server = &sv
+		if !sv.Pass() {
+			cs.Reasons = append(cs.Reasons, "server view fails "+strings.Join(sv.Failed(), ", "))
+		}
+		if journalSize > 0 && len(journal) >= journalSize {
+			cs.JournalTruncated = true
+			cs.Reasons = append(cs.Reasons, fmt.Sprintf("the mock's journal filled up (%d entries): the views cover different windows", journalSize))
+		}
+		if err := compliance.Compare(cv, sv); err != nil {
+			cs.Agree = false
+			cs.Disagreement = err.Error()
+			cs.Reasons = append(cs.Reasons, "client and server views disagree: "+err.Error())
+		}
+	} else if wantJournal {
+		cs.Agree = false
+		cs.Reasons = append(cs.Reasons, "the mock's journal was not available, so the server view is missing")
+	}
+	cs.Pass = len(cs.Reasons) == 0
+	return cs
+}
+
+// complianceOptions are the checker's options for the profile's policy.
+func complianceOptions(p *Profile) compliance.Options {
+	r := p.Clients.Retry
+	o := compliance.Options{
+		MaxAttempts: r.MaxAttempts, Base: r.Base.D(), Cap: r.Cap.D(), Jitter: compliance.JitterFull,
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = clients.DefaultMaxAttempts
+	}
+	if o.Base == 0 {
+		o.Base = clients.DefaultBase
+	}
+	if o.Cap == 0 {
+		o.Cap = clients.DefaultCap
+	}
+	// "Sustained" throttling (C5) over the profile's own window when the
+	// run is shorter than the spec's 60 s.
+	o.SustainedWindow = min(compliance.DefaultSustainedWindow, max(2*time.Second, p.Duration.D()/3))
+	return o
+}
+
+// newBaseTransport is the connection pool every simulated client shares.
+func newBaseTransport(conns int) *http.Transport {
+	if conns <= 0 {
+		conns = vegeta.DefaultConnections
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 0
+	t.MaxIdleConnsPerHost = conns
+	t.ResponseHeaderTimeout = 30 * time.Second
+	return t
+}
+
+// setupClients obtains every simulated client's own tokens and preloads its
+// networks. Each client gets distinct access tokens (one LWA refresh each),
+// so the mock's per-token rate limit sees N clients.
+func (r *run) setupClients(ctx context.Context) ([]*simClient, []string, error) {
+	n := r.prof.Clients.Count
+	var notes []string
+	if r.cfg.AccessToken != "" {
+		notes = append(notes, "HARNESS_ACCESS_TOKEN is set: every simulated client shares one token, so per-client throttling is not exercised")
+	}
+	customers := []redact.Secret{r.cfg.CustomerRefreshToken}
+	if r.cfg.CustomerBRefreshToken != "" {
+		customers = append(customers, r.cfg.CustomerBRefreshToken)
+	}
+	needLocker := r.prof.Mix[MixCreate]+r.prof.Mix[MixGet]+r.prof.Mix[MixGetAllPages] > 0 || *r.prof.Data.Preload > 0
+	needSMAPI := r.prof.Mix[MixSkillCredentials] > 0
+	sims := make([]*simClient, n)
+	tokens := make([][2]string, n)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(16)
+	for i := range n {
+		g.Go(func() error {
+			sc := &simClient{lwa: r.cfg.Transport(nil)}
+			if needLocker {
+				tp, err := r.cfg.Tokens(customers[i%len(customers)], "customer", "HARNESS_CUSTOMER_REFRESH_TOKEN")
+				if err != nil {
+					return err
+				}
+				tok, err := tp.Token(gctx)
+				if err != nil {
+					return fmt.Errorf("client %d: customer token: %w", i, err)
+				}
+				tokens[i][0] = tok
+				tr := r.cfg.Transport(tp)
+				sc.locker = tr
+				sc.pager, err = clients.NewLocker(r.ep.Locker, &http.Client{Transport: tr})
+				if err != nil {
+					return err
+				}
+				gen := NewDataGen(r.prof.Data.Seed)
+				for j := range *r.prof.Data.Preload {
+					if err := sc.pager.CreateThreadNetworkRaw(gctx, gen.PreloadNetwork(i, j)); err != nil && !errors.Is(err, clients.ErrConflict) {
+						return fmt.Errorf("client %d: preload network %d: %w", i, j, err)
+					}
+				}
+			}
+			if needSMAPI {
+				tp, err := r.cfg.VendorTokens()
+				if err != nil {
+					return err
+				}
+				tok, err := tp.Token(gctx)
+				if err != nil {
+					return fmt.Errorf("client %d: vendor token: %w", i, err)
+				}
+				tokens[i][1] = tok
+				sc.smapi = r.cfg.Transport(tp)
+			}
+			sims[i] = sc
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, notes, err
+	}
+	if r.cfg.AccessToken == "" {
+		seen := map[string]int{}
+		for i, t := range tokens {
+			for _, tok := range t {
+				if tok == "" {
+					continue
+				}
+				if j, dup := seen[tok]; dup {
+					return nil, notes, fmt.Errorf("simulated clients %d and %d were given the same access token (%s); per-client throttling needs distinct tokens", j, i, redact.ClientID(tok))
+				}
+				seen[tok] = i
+			}
+		}
+	}
+	for _, sc := range sims {
+		if sc.locker == nil {
+			sc.locker = missingTransport("customer")
+		}
+		if sc.smapi == nil {
+			sc.smapi = missingTransport("vendor")
+		}
+	}
+	return sims, notes, nil
+}
+
+type missingTransport string
+
+func (m missingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, fmt.Errorf("loadgen: no %s token was set up for this operation", string(m))
+}
+
+// applyMock installs the profile's rate limit and faults on the mock.
+func (r *run) applyMock(ctx context.Context) error {
+	if r.mockRun == nil {
+		return nil
+	}
+	ctl := mock.Control{BaseURL: r.mockRun.URL}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if rl := r.prof.Mock.RateLimit; rl != nil {
+		if err := ctl.SetRateLimit(ctx, mock.RateLimit{Operation: rl.Operation, Rate: rl.Rate, Burst: rl.Burst, RetryAfter: rl.RetryAfter}); err != nil {
+			return fmt.Errorf("loadgen: mock.rateLimit: %w", err)
+		}
+	}
+	for i, f := range r.prof.Mock.Faults {
+		if _, err := ctl.AddFault(ctx, mock.Fault{Operation: f.Operation, Status: f.Status, Count: f.Count,
+			Probability: f.Probability, RetryAfter: f.RetryAfter, DelayMs: f.DelayMs, Reset: f.Reset}); err != nil {
+			return fmt.Errorf("loadgen: mock.faults[%d]: %w", i, err)
+		}
+	}
+	return nil
+}

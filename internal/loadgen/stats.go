@@ -1,0 +1,353 @@
+package loadgen
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// Histogram range: 1 µs to 1 h, in microseconds. Larger values are clamped
+// to the top (and counted as such); memory is constant in run length.
+const (
+	histMin = 1
+	histMax = int64(time.Hour / time.Microsecond)
+)
+
+// latencyHist wraps an HDR histogram of microseconds.
+type latencyHist struct {
+	h   *hdrhistogram.Histogram
+	max time.Duration
+}
+
+func newLatencyHist(sigfigs int) *latencyHist {
+	return &latencyHist{h: hdrhistogram.New(histMin, histMax, sigfigs)}
+}
+
+func (l *latencyHist) record(d time.Duration) {
+	us := d.Microseconds()
+	if us < histMin {
+		us = histMin
+	}
+	if us > histMax {
+		us = histMax
+	}
+	_ = l.h.RecordValue(us)
+	if d > l.max {
+		l.max = d
+	}
+}
+
+func (l *latencyHist) q(p float64) time.Duration {
+	if l.h.TotalCount() == 0 {
+		return 0
+	}
+	return time.Duration(l.h.ValueAtQuantile(p)) * time.Microsecond
+}
+
+// Latency is a latency distribution's summary (intended-time latency).
+type Latency struct {
+	P50  time.Duration `json:"p50"`
+	P90  time.Duration `json:"p90"`
+	P95  time.Duration `json:"p95"`
+	P99  time.Duration `json:"p99"`
+	Max  time.Duration `json:"max"`
+	Mean time.Duration `json:"mean"`
+}
+
+func (l *latencyHist) summary() Latency {
+	if l.h.TotalCount() == 0 {
+		return Latency{}
+	}
+	return Latency{
+		P50: l.q(50), P90: l.q(90), P95: l.q(95), P99: l.q(99), Max: l.max,
+		Mean: time.Duration(l.h.Mean()) * time.Microsecond,
+	}
+}
+
+// Cancelled results are hits cut short by an interrupt: counted apart, not
+// as errors and not in latency.
+const statusCancelled = "cancelled"
+
+// Suppressed hits were not sent: the simulated client was in its quiet
+// period for that request (see gate). They count as errors unless 429 is an
+// allowed status (they stand for a throttled request), never in latency.
+const statusSuppressed = "suppressed"
+
+// opStats accumulates one group of hits (an operation, a step, or all).
+type opStats struct {
+	requests   int
+	successes  int
+	errors     int
+	cancelled  int
+	suppressed int
+	statuses   map[string]int
+	lat        *latencyHist
+	first      time.Time
+	last       time.Time
+}
+
+func newOpStats(sigfigs int) *opStats {
+	return &opStats{statuses: map[string]int{}, lat: newLatencyHist(sigfigs)}
+}
+
+// classify returns the status key of a result: the HTTP code, "error" for a
+// transport error, "cancelled" for a hit cut short by an interrupt.
+func classify(r *vegeta.Result, interrupted bool) string {
+	if r.Code == 0 {
+		if strings.Contains(r.Error, suppressedMark) {
+			return statusSuppressed
+		}
+		if interrupted && strings.Contains(r.Error, "context canceled") {
+			return statusCancelled
+		}
+		return "error"
+	}
+	return strconv.Itoa(int(r.Code))
+}
+
+func (s *opStats) add(r *vegeta.Result, key string, allowed map[int]bool) {
+	if key == statusCancelled {
+		s.cancelled++
+		s.statuses[key]++
+		return
+	}
+	s.requests++
+	s.statuses[key]++
+	if key == statusSuppressed {
+		s.suppressed++
+		if !allowed[http.StatusTooManyRequests] {
+			s.errors++
+		}
+		return
+	}
+	if r.Code >= 200 && r.Code < 300 {
+		s.successes++
+	} else if !allowed[int(r.Code)] {
+		s.errors++
+	}
+	s.lat.record(r.Latency)
+	if s.first.IsZero() || r.Timestamp.Before(s.first) {
+		s.first = r.Timestamp
+	}
+	if r.Timestamp.After(s.last) {
+		s.last = r.Timestamp
+	}
+}
+
+// rate is the achieved send rate: hits over the span of their send times.
+func (s *opStats) rate(span time.Duration) float64 {
+	if span <= 0 {
+		span = s.last.Sub(s.first)
+	}
+	if span <= 0 || s.requests == 0 {
+		return 0
+	}
+	return float64(s.requests) / span.Seconds()
+}
+
+// OpSummary is one operation's (or all hits') line of the summary.
+type OpSummary struct {
+	Name         string         `json:"name"`
+	Requests     int            `json:"requests"`
+	Rate         float64        `json:"rate"` // achieved, hits/s
+	Successes    int            `json:"successes"`
+	Errors       int            `json:"errors"`
+	Cancelled    int            `json:"cancelled,omitempty"`
+	Suppressed   int            `json:"suppressed,omitempty"`
+	SuccessRatio float64        `json:"successRatio"`
+	ErrorRate    float64        `json:"errorRate"`
+	Latency      Latency        `json:"latency"`
+	Statuses     map[string]int `json:"statuses"`
+}
+
+func (s *opStats) summary(name string, span time.Duration) OpSummary {
+	o := OpSummary{
+		Name: name, Requests: s.requests, Rate: s.rate(span), Successes: s.successes,
+		Errors: s.errors, Cancelled: s.cancelled, Suppressed: s.suppressed, Latency: s.lat.summary(), Statuses: s.statuses,
+	}
+	if s.requests > 0 {
+		o.SuccessRatio = float64(s.successes) / float64(s.requests)
+		o.ErrorRate = float64(s.errors) / float64(s.requests)
+	}
+	return o
+}
+
+// StepSummary is one step of a step pacer.
+type StepSummary struct {
+	Index    int           `json:"index"`
+	Rate     float64       `json:"rate"` // the step's offered rate
+	Start    time.Duration `json:"start"`
+	End      time.Duration `json:"end"`
+	Achieved float64       `json:"achieved"`
+	Op       OpSummary     `json:"hits"`
+	Complete bool          `json:"complete"` // every hit of the step was sent
+	MetSLO   bool          `json:"metSlo"`
+	Reasons  []string      `json:"reasons,omitempty"` // why the SLO was missed
+}
+
+// AttemptStats counts attempts per contract operation, from the attempt log.
+type AttemptStats struct {
+	Operation       string `json:"operation"`
+	Attempts        int    `json:"attempts"`
+	Retries         int    `json:"retries"` // attempts with number > 1
+	Throttled       int    `json:"throttled"`
+	ServerErrors    int    `json:"serverErrors"`
+	TransportErrors int    `json:"transportErrors"`
+}
+
+// aggregator turns results into the summary's figures; the live run and
+// Replay both feed it, so a re-rendered run reads exactly like the original.
+type aggregator struct {
+	all         *opStats
+	ops         map[string]*opStats
+	steps       map[int]*opStats
+	step        *StepPacer
+	allowed     map[int]bool
+	interrupted bool
+	maxSeq      uint64
+	seen        bool
+}
+
+func newAggregator(p *Profile, sched Schedule) *aggregator {
+	a := &aggregator{all: newOpStats(3), ops: map[string]*opStats{}, steps: map[int]*opStats{}, allowed: map[int]bool{}}
+	for _, s := range p.Thresholds.AllowStatuses {
+		a.allowed[s] = true
+	}
+	if sp, ok := sched.(*StepPacer); ok {
+		a.step = sp
+	}
+	return a
+}
+
+func (a *aggregator) add(r *vegeta.Result) {
+	hi := ParseHit(r.Method, r.URL)
+	key := classify(r, a.interrupted)
+	a.all.add(r, key, a.allowed)
+	s := a.ops[hi.Op]
+	if s == nil {
+		s = newOpStats(3)
+		a.ops[hi.Op] = s
+	}
+	s.add(r, key, a.allowed)
+	if !a.seen || r.Seq > a.maxSeq {
+		a.maxSeq, a.seen = r.Seq, true
+	}
+	if a.step != nil {
+		k := int(a.step.Due(r.Seq) / a.step.Every)
+		st := a.steps[k]
+		if st == nil {
+			if len(a.steps) >= maxSteps {
+				return
+			}
+			st = newOpStats(2)
+			a.steps[k] = st
+		}
+		st.add(r, key, a.allowed)
+	}
+}
+
+// maxSteps bounds the per-step histograms kept.
+const maxSteps = 1000
+
+func (a *aggregator) opSummaries() []OpSummary {
+	var out []OpSummary
+	names := make([]string, 0, len(a.ops))
+	for n := range a.ops {
+		names = append(names, n)
+	}
+	order := map[string]int{}
+	for i, n := range MixOperations() {
+		order[n] = i + 1
+	}
+	sort.Slice(names, func(i, j int) bool {
+		oi, oj := order[names[i]], order[names[j]]
+		if oi == 0 {
+			oi = 100
+		}
+		if oj == 0 {
+			oj = 100
+		}
+		if oi != oj {
+			return oi < oj
+		}
+		return names[i] < names[j]
+	})
+	for _, n := range names {
+		out = append(out, a.ops[n].summary(n, 0))
+	}
+	return out
+}
+
+// stepSummaries grades every step against the SLO.
+func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummary, float64) {
+	if a.step == nil {
+		return nil, 0
+	}
+	idx := make([]int, 0, len(a.steps))
+	for k := range a.steps {
+		idx = append(idx, k)
+	}
+	sort.Ints(idx)
+	minAch := slo.MinAchieved
+	if minAch == 0 {
+		minAch = 0.95
+	}
+	best, broken := 0.0, false
+	lastDue := time.Duration(0)
+	if a.seen {
+		lastDue = a.step.Due(a.maxSeq)
+	}
+	var out []StepSummary
+	for _, k := range idx {
+		st := a.steps[k]
+		start := time.Duration(k) * a.step.Every
+		end := start + a.step.Every
+		if planned > 0 && end > planned {
+			end = planned
+		}
+		ss := StepSummary{
+			Index: k, Rate: a.step.StepRate(k), Start: start, End: end,
+			Op: st.summary("step", 0),
+		}
+		// Complete: hits were sent up to the step's end (within two intervals).
+		ss.Complete = lastDue >= end-time.Duration(2*float64(time.Second)/max(ss.Rate, 1))
+		if ss.Op.Requests > 0 && ss.Rate > 0 {
+			// Hits over their send span plus one interval: exactly the
+			// step's rate when the generator kept up, lower when it fell behind.
+			ss.Achieved = float64(ss.Op.Requests) / (st.last.Sub(st.first).Seconds() + 1/ss.Rate)
+		}
+		var reasons []string
+		if ss.Achieved < minAch*ss.Rate {
+			reasons = append(reasons, "achieved "+ftoa(ss.Achieved)+"/s < "+ftoa(minAch*100)+"% of "+ftoa(ss.Rate)+"/s")
+		}
+		if slo.P99 > 0 && ss.Op.Latency.P99 > slo.P99.D() {
+			reasons = append(reasons, "p99 "+ss.Op.Latency.P99.String()+" > "+slo.P99.D().String())
+		}
+		if slo.P95 > 0 && ss.Op.Latency.P95 > slo.P95.D() {
+			reasons = append(reasons, "p95 "+ss.Op.Latency.P95.String()+" > "+slo.P95.D().String())
+		}
+		if slo.ErrorRate != nil && ss.Op.ErrorRate > *slo.ErrorRate {
+			reasons = append(reasons, "error rate "+ftoa(ss.Op.ErrorRate*100)+"% > "+ftoa(*slo.ErrorRate*100)+"%")
+		}
+		if !ss.Complete {
+			reasons = append(reasons, "step not completed")
+		}
+		ss.Reasons = reasons
+		ss.MetSLO = len(reasons) == 0
+		if !ss.MetSLO && ss.Complete {
+			broken = true
+		}
+		if ss.MetSLO && !broken && ss.Rate > best {
+			best = ss.Rate
+		}
+		out = append(out, ss)
+	}
+	return out, best
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

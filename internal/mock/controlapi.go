@@ -1,0 +1,372 @@
+package mock
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/alexa-harness/harness/internal/contract"
+)
+
+// faultSet holds the installed faults. The hot path reads one atomic
+// counter when there are none.
+type faultSet struct {
+	n     atomic.Int32
+	mu    sync.Mutex
+	rules []*faultRule
+	rng   *rand.Rand // guarded by mu
+}
+
+type faultRule struct {
+	id        string
+	f         Fault
+	remaining int // -1: unlimited
+}
+
+func (fs *faultSet) active() bool { return fs.n.Load() > 0 }
+
+func (fs *faultSet) add(id string, f Fault) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.rng == nil {
+		fs.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
+	}
+	rem := f.Count
+	if rem == 0 {
+		rem = -1
+	}
+	fs.rules = append(fs.rules, &faultRule{id: id, f: f, remaining: rem})
+	fs.n.Store(int32(len(fs.rules)))
+}
+
+// match returns the fault the next request to op must suffer, if any: the
+// first installed fault for op or "*" whose probability roll succeeds. A
+// delivered fault uses up one of its count.
+func (fs *faultSet) match(op string) (Fault, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, r := range fs.rules {
+		if r.f.Operation != "*" && r.f.Operation != op {
+			continue
+		}
+		if p := r.f.Probability; p > 0 && p < 1 && fs.rng.Float64() >= p {
+			continue
+		}
+		if r.remaining > 0 {
+			r.remaining--
+			if r.remaining == 0 {
+				fs.rules = append(fs.rules[:i:i], fs.rules[i+1:]...)
+				fs.n.Store(int32(len(fs.rules)))
+			}
+		}
+		return r.f, true
+	}
+	return Fault{}, false
+}
+
+func (fs *faultSet) remove(id string) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, r := range fs.rules {
+		if r.id == id {
+			fs.rules = append(fs.rules[:i:i], fs.rules[i+1:]...)
+			fs.n.Store(int32(len(fs.rules)))
+			return true
+		}
+	}
+	return false
+}
+
+type faultView struct {
+	ID string `json:"id"`
+	Fault
+	Remaining int `json:"remaining"` // -1: until removed
+}
+
+func (fs *faultSet) list() []faultView {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	out := make([]faultView, 0, len(fs.rules))
+	for _, r := range fs.rules {
+		out = append(out, faultView{ID: r.id, Fault: r.f, Remaining: r.remaining})
+	}
+	return out
+}
+
+func (fs *faultSet) clear() {
+	fs.mu.Lock()
+	fs.rules = nil
+	fs.n.Store(0)
+	fs.mu.Unlock()
+}
+
+// rateLimits holds the per-operation rules and the per-token buckets.
+type rateLimits struct {
+	active  atomic.Bool
+	mu      sync.Mutex
+	rules   map[string]RateLimit // by operation or "*"
+	buckets map[bucketKey]*bucket
+}
+
+type bucketKey struct{ rule, client string }
+
+type bucket struct {
+	lim *rate.Limiter
+}
+
+// allow takes a token from the bucket of (rule, client) at now; when it is
+// empty it returns false and the Retry-After to send.
+func (rl *rateLimits) allow(op, client string, now time.Time) (bool, int) {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	rule, ok := rl.rules[op]
+	if !ok {
+		if rule, ok = rl.rules["*"]; !ok {
+			return true, 0
+		}
+	}
+	k := bucketKey{rule.Operation, client}
+	b := rl.buckets[k]
+	if b == nil {
+		if len(rl.buckets) >= maxRateBuckets { // bounded memory: start afresh
+			clear(rl.buckets)
+		}
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(rule.Rate), rule.Burst)}
+		rl.buckets[k] = b
+	}
+	if b.lim.AllowN(now, 1) {
+		return true, 0
+	}
+	ra := rule.RetryAfter
+	if ra <= 0 {
+		// As long as the bucket needs to hold one token again.
+		ra = int(math.Ceil(1 / rule.Rate))
+		if ra < 1 {
+			ra = 1
+		}
+	}
+	return false, ra
+}
+
+func (rl *rateLimits) set(l RateLimit) {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	if l.Rate == 0 {
+		delete(rl.rules, l.Operation)
+	} else {
+		rl.rules[l.Operation] = l
+	}
+	for k := range rl.buckets {
+		if k.rule == l.Operation {
+			delete(rl.buckets, k)
+		}
+	}
+	rl.active.Store(len(rl.rules) > 0)
+}
+
+func (rl *rateLimits) list() []RateLimit {
+	rl.mu.Lock()
+	defer rl.mu.Unlock()
+	out := make([]RateLimit, 0, len(rl.rules))
+	for _, l := range rl.rules {
+		out = append(out, l)
+	}
+	return out
+}
+
+func (rl *rateLimits) clear() {
+	rl.mu.Lock()
+	clear(rl.rules)
+	clear(rl.buckets)
+	rl.active.Store(false)
+	rl.mu.Unlock()
+}
+
+// serveControl serves the control API under /__harness/. Its calls are
+// neither journaled, counted, faulted nor rate limited.
+func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/__harness"), "/")
+	switch {
+	case name == "faults":
+		switch r.Method {
+		case http.MethodPost:
+			var f Fault
+			if !decodeControl(w, r, &f) {
+				return
+			}
+			if err := validateFault(&f); err != nil {
+				controlError(w, http.StatusBadRequest, err.Error())
+				return
+			}
+			id := "fault-" + strconv.FormatUint(s.faultIDs.Add(1), 10)
+			s.faults.add(id, f)
+			controlJSON(w, http.StatusCreated, map[string]string{"id": id})
+		case http.MethodDelete:
+			s.faults.clear()
+			controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		case http.MethodGet:
+			controlJSON(w, http.StatusOK, s.faults.list())
+		default:
+			controlMethod(w, "GET, POST, DELETE")
+		}
+	case strings.HasPrefix(name, "faults/"):
+		if r.Method != http.MethodDelete {
+			controlMethod(w, "DELETE")
+			return
+		}
+		if !s.faults.remove(strings.TrimPrefix(name, "faults/")) {
+			controlError(w, http.StatusNotFound, "no fault with that id (it may have been used up)")
+			return
+		}
+		controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	case name == "ratelimit":
+		switch r.Method {
+		case http.MethodPut, http.MethodPost:
+			var l RateLimit
+			if !decodeControl(w, r, &l) {
+				return
+			}
+			if err := validateRateLimit(&l); err != nil {
+				controlError(w, http.StatusBadRequest, err.Error())
+				return
+			}
+			s.limits.set(l)
+			controlJSON(w, http.StatusOK, l)
+		case http.MethodGet:
+			controlJSON(w, http.StatusOK, s.limits.list())
+		case http.MethodDelete:
+			s.limits.clear()
+			controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		default:
+			controlMethod(w, "GET, PUT, DELETE")
+		}
+	case name == "journal":
+		switch r.Method {
+		case http.MethodGet:
+			controlJSON(w, http.StatusOK, s.journal.snapshot())
+		case http.MethodDelete:
+			s.journal.reset()
+			controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		default:
+			controlMethod(w, "GET, DELETE")
+		}
+	case name == "reset":
+		if r.Method != http.MethodPost {
+			controlMethod(w, "POST")
+			return
+		}
+		s.resetState()
+		controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	case name == "health":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			controlMethod(w, "GET")
+			return
+		}
+		controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	default:
+		controlError(w, http.StatusNotFound, "no such control call: see docs/mock.md (faults, ratelimit, journal, reset, health)")
+	}
+}
+
+func validOp(op string) bool {
+	if op == "*" {
+		return true
+	}
+	for _, o := range contract.Operations() {
+		if o == op {
+			return true
+		}
+	}
+	return false
+}
+
+var opsHelp = `"*", "` + strings.Join(contract.Operations(), `", "`) + `"`
+
+func validateFault(f *Fault) error {
+	switch {
+	case !validOp(f.Operation):
+		return fmt.Errorf("operation: %q is not an operation: use one of %s", f.Operation, opsHelp)
+	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
+		return fmt.Errorf("status: %d is not an error status: use 400–599 (or leave it out with delayMs or reset)", f.Status)
+	case f.Count < 0:
+		return errors.New("count: must be 0 (every matching request until DELETE /__harness/faults) or more")
+	case f.Probability < 0 || f.Probability > 1 || math.IsNaN(f.Probability):
+		return errors.New("probability: must be between 0 and 1 (0 or absent means 1)")
+	case f.RetryAfter < 0 || f.RetryAfter > 86400:
+		return errors.New("retryAfter: must be 0–86400 seconds")
+	case f.DelayMs < 0 || f.DelayMs > 60000:
+		return errors.New("delayMs: must be 0–60000 milliseconds")
+	case f.Status == 0 && !f.Reset && f.DelayMs == 0:
+		return errors.New("status: a fault needs a status (400–599), reset: true, or a delayMs")
+	case f.Status != 0 && f.Reset:
+		return errors.New("reset: a fault either answers a status or resets the connection, not both")
+	}
+	return nil
+}
+
+func validateRateLimit(l *RateLimit) error {
+	switch {
+	case !validOp(l.Operation):
+		return fmt.Errorf("operation: %q is not an operation: use one of %s", l.Operation, opsHelp)
+	case l.Rate < 0 || math.IsNaN(l.Rate) || math.IsInf(l.Rate, 0):
+		return errors.New("rate: must be 0 (remove the limit) or more requests per second")
+	case l.Burst < 0:
+		return errors.New("burst: must be 0 (defaults to max(1, rate)) or more")
+	case l.RetryAfter < 0 || l.RetryAfter > 86400:
+		return errors.New("retryAfter: must be 0 (computed from rate) to 86400 seconds")
+	}
+	if l.Rate > 0 && l.Burst == 0 {
+		l.Burst = max(1, int(math.Ceil(l.Rate)))
+	}
+	return nil
+}
+
+func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		controlError(w, http.StatusBadRequest, "could not read the body: "+err.Error())
+		return false
+	}
+	if len(raw) > MaxBodyBytes {
+		controlError(w, http.StatusRequestEntityTooLarge, "body larger than 1 MiB")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		controlError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error()+" (see docs/mock.md for the fields)")
+		return false
+	}
+	return true
+}
+
+func controlJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"message":"encoding failed"}`)
+	}
+	w.Header()["Content-Type"] = ctJSON
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func controlError(w http.ResponseWriter, status int, msg string) {
+	controlJSON(w, status, lockerError{Code: codeFor(status), Message: msg})
+}
+
+func controlMethod(w http.ResponseWriter, allow string) {
+	w.Header().Set("Allow", allow)
+	controlError(w, http.StatusMethodNotAllowed, "method not allowed; allowed: "+allow)
+}

@@ -1,0 +1,641 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/redact"
+)
+
+// Limits of the mock.
+const (
+	// MaxBodyBytes is the largest request body accepted; larger ones get 413.
+	MaxBodyBytes = 1 << 20
+	// DefaultJournalSize is the journal's ring buffer size when Config leaves it 0.
+	DefaultJournalSize = 10000
+	// DefaultTokenTTL is how long access tokens live (LWA's expires_in: 3600).
+	DefaultTokenTTL = time.Hour
+	// PageTokenTTL is how long a nextToken is valid.
+	PageTokenTTL = 24 * time.Hour
+	// MaxNetworksPerCustomer bounds memory: a create beyond it answers 503.
+	MaxNetworksPerCustomer = 100000
+	// maxRateBuckets bounds the per-token rate limiter table.
+	maxRateBuckets = 1 << 16
+)
+
+// Config configures a Server. The zero value serves the well-known
+// identities of ../shared/contract.md.
+type Config struct {
+	Fixtures     *Fixtures        // nil = DefaultFixtures()
+	StrictThread bool             // hex rules for extendedPanId, networkKey, pskc, panId on create
+	JournalSize  int              // ring buffer size; default DefaultJournalSize
+	Now          func() time.Time // injectable clock; default time.Now
+	Logger       *slog.Logger     // request log; default: discard
+	// TokenTTL is the lifetime of issued access tokens; default DefaultTokenTTL.
+	TokenTTL time.Duration
+	// Validator validates requests against the OpenAPI contract. Nil: the
+	// api package's validator (see validator.go); use NoValidator to run
+	// only the mock's own checks.
+	Validator RequestValidator
+}
+
+// RequestValidator validates a request against the machine-readable
+// contract. A failure should wrap an error carrying the offending field
+// (see FieldOf).
+type RequestValidator interface {
+	ValidateRequest(ctx context.Context, r *http.Request, body []byte) error
+}
+
+// Server is the mock: an http.Handler serving Credential Locker, SMAPI skill
+// credentials, LWA, the control API under /__harness/ and /metrics.
+type Server struct {
+	now          func() time.Time
+	log          *slog.Logger
+	strict       bool
+	tokenTTL     time.Duration
+	fixtures     *Fixtures
+	sign         *signer
+	validator    RequestValidator
+	epoch        atomic.Uint64 // bumped by reset: page tokens of an older epoch are invalid
+	faultIDs     atomic.Uint64
+	faults       faultSet
+	limits       rateLimits
+	journal      *journal
+	metrics      *metrics
+	bufs         sync.Pool // *[]byte response buffers
+	scratch      sync.Pool // *[]byte token decode buffers
+	identityByID map[string]*identity
+	refresh      map[string]*identity // refresh token -> identity
+	codes        map[string]*identity // authorization code -> identity
+	clients      map[string]lwaClient // LWA client id -> client
+	skills       map[string]Skill
+	customers    map[string]*customerState
+}
+
+// identity is a customer, a vendor, or an LWA client acting on its own
+// behalf (client_credentials).
+type identity struct {
+	kind    byte
+	id      string
+	refresh string // the refresh token handed back by the token endpoint
+	scope   bool   // customers: Thread scope granted
+	vendor  string // clients: vendor acted as on SMAPI, if any
+	cust    *customerState
+}
+
+type lwaClient struct {
+	secret string
+	self   *identity
+}
+
+// New builds a Server from cfg. It fails only on invalid fixtures or when no
+// random key can be drawn.
+func New(cfg Config) (*Server, error) {
+	fx := cfg.Fixtures
+	if fx == nil {
+		fx = DefaultFixtures()
+	}
+	if err := fx.Validate(); err != nil {
+		return nil, fmt.Errorf("mock: fixtures: %w", err)
+	}
+	sg, err := newSigner()
+	if err != nil {
+		return nil, fmt.Errorf("mock: signing key: %w", err)
+	}
+	s := &Server{
+		now: cfg.Now, log: cfg.Logger, strict: cfg.StrictThread, tokenTTL: cfg.TokenTTL,
+		fixtures: fx, sign: sg, validator: cfg.Validator,
+		identityByID: map[string]*identity{}, refresh: map[string]*identity{}, codes: map[string]*identity{},
+		clients: map[string]lwaClient{}, skills: map[string]Skill{}, customers: map[string]*customerState{},
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.tokenTTL <= 0 {
+		s.tokenTTL = DefaultTokenTTL
+	}
+	if s.validator == nil {
+		v, err := defaultValidator()
+		if err != nil {
+			return nil, fmt.Errorf("mock: OpenAPI validator: %w", err)
+		}
+		s.validator = v
+	}
+	if _, ok := s.validator.(noValidator); ok {
+		s.validator = nil
+	}
+	size := cfg.JournalSize
+	if size <= 0 {
+		size = DefaultJournalSize
+	}
+	s.journal = newJournal(size)
+	s.metrics = newMetrics()
+	s.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
+	s.scratch.New = func() any { b := make([]byte, 512); return &b }
+	s.limits.buckets = map[bucketKey]*bucket{}
+	s.limits.rules = map[string]RateLimit{}
+
+	for _, v := range fx.Vendors {
+		id := &identity{kind: kindVendor, id: v.ID, refresh: v.RefreshToken}
+		s.identityByID[v.ID] = id
+		s.refresh[v.RefreshToken] = id
+		if v.AuthorizationCode != "" {
+			s.codes[v.AuthorizationCode] = id
+		}
+	}
+	for _, c := range fx.Customers {
+		cs := &customerState{id: c.ID}
+		id := &identity{kind: kindCustomer, id: c.ID, refresh: c.RefreshToken, scope: c.HasThreadScope(), cust: cs}
+		s.identityByID[c.ID] = id
+		s.customers[c.ID] = cs
+		s.refresh[c.RefreshToken] = id
+		if c.AuthorizationCode != "" {
+			s.codes[c.AuthorizationCode] = id
+		}
+	}
+	for _, c := range fx.Clients {
+		self := &identity{kind: kindClient, id: "client:" + c.ID, vendor: c.Vendor}
+		s.identityByID[self.id] = self
+		s.clients[c.ID] = lwaClient{secret: c.Secret, self: self}
+	}
+	for _, sk := range fx.Skills {
+		s.skills[sk.ID] = sk
+		self := &identity{kind: kindClient, id: "client:" + sk.ClientID}
+		s.identityByID[self.id] = self
+		s.clients[sk.ClientID] = lwaClient{secret: sk.ClientSecret, self: self}
+	}
+	s.resetState()
+	return s, nil
+}
+
+// Fixtures returns the fixtures the server was built from (do not modify).
+func (s *Server) Fixtures() *Fixtures { return s.fixtures }
+
+// resetState restores the pre-seeded networks and clears faults, limits and
+// the journal.
+func (s *Server) resetState() {
+	s.epoch.Add(1)
+	for _, c := range s.fixtures.Customers {
+		cs := s.customers[c.ID]
+		cs.mu.Lock()
+		cs.byPan = map[string][]*storedNetwork{}
+		cs.names = map[string]struct{}{}
+		cs.count = 0
+		for _, n := range c.Networks {
+			cs.addLocked(n)
+		}
+		cs.mu.Unlock()
+	}
+	s.faults.clear()
+	s.limits.clear()
+	s.journal.reset()
+}
+
+// Reset puts the server back to its starting fixtures, with no faults, no
+// limits and an empty journal (what POST /__harness/reset does).
+func (s *Server) Reset() { s.resetState() }
+
+// Journal returns the journal, oldest first.
+func (s *Server) Journal() []JournalEntry { return s.journal.snapshot() }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if strings.HasPrefix(p, "/__harness/") || p == "/__harness" {
+		s.serveControl(w, r)
+		return
+	}
+	if p == "/metrics" {
+		s.metrics.handler.ServeHTTP(w, r)
+		return
+	}
+	s.serveAPI(w, r)
+}
+
+// family is the error body dialect of a service.
+type family uint8
+
+const (
+	famGeneric family = iota // {"code","message"}: valid for Locker and SMAPI
+	famLocker                // {"code","message"}
+	famSMAPI                 // {"message","violations"?}
+	famLWA                   // {"error","error_description"}
+)
+
+type route uint8
+
+const (
+	rtNotFound route = iota
+	rtMethodNotAllowed
+	rtCreate
+	rtGet
+	rtSkill
+	rtToken
+)
+
+// exchange is one request and what the mock answered.
+type exchange struct {
+	r          *http.Request
+	arrived    time.Time // s.now() at arrival (journal)
+	started    time.Time // wall clock at arrival (latency metric)
+	op         string
+	fam        family
+	client     string
+	token      string
+	key        string
+	fault      bool
+	retryAfter int
+	status     int
+	allow      string
+}
+
+const opUnknown = "unknown"
+
+func (s *Server) classify(r *http.Request) (route, string, family, string) {
+	p := r.URL.Path
+	m := r.Method
+	switch {
+	case p == contract.ThreadNetworksPath:
+		switch m {
+		case http.MethodGet:
+			return rtGet, contract.OpGetThreadNetworks, famLocker, ""
+		case http.MethodPut:
+			return rtCreate, contract.OpCreateThreadNetwork, famLocker, ""
+		}
+		return rtMethodNotAllowed, opUnknown, famLocker, "GET, PUT"
+	case strings.HasPrefix(p, "/credentiallocker/"):
+		switch m {
+		case http.MethodPut:
+			return rtNotFound, contract.OpCreateThreadNetwork, famLocker, ""
+		case http.MethodGet:
+			return rtNotFound, contract.OpGetThreadNetworks, famLocker, ""
+		}
+		return rtNotFound, opUnknown, famLocker, ""
+	case len(p) >= len("/v1/skills//credentials") && strings.HasPrefix(p, "/v1/skills/") && strings.HasSuffix(p, "/credentials"):
+		if m == http.MethodGet {
+			return rtSkill, contract.OpGetSkillCredentials, famSMAPI, ""
+		}
+		return rtMethodNotAllowed, opUnknown, famSMAPI, "GET"
+	case strings.HasPrefix(p, "/v") && strings.HasSuffix(p, "/credentials") && strings.Contains(p, "/skills/"):
+		if m == http.MethodGet {
+			return rtNotFound, contract.OpGetSkillCredentials, famSMAPI, ""
+		}
+		return rtNotFound, opUnknown, famSMAPI, ""
+	case strings.EqualFold(p, contract.TokenPath):
+		if m == http.MethodPost {
+			return rtToken, contract.OpToken, famLWA, ""
+		}
+		return rtMethodNotAllowed, opUnknown, famLWA, "POST"
+	case len(p) >= 6 && strings.EqualFold(p[:6], "/auth/"):
+		return rtNotFound, opUnknown, famLWA, ""
+	case strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/v0/") || strings.HasPrefix(p, "/v2/"):
+		return rtNotFound, opUnknown, famSMAPI, ""
+	}
+	return rtNotFound, opUnknown, famGeneric, ""
+}
+
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	x := exchange{r: r, arrived: s.now(), started: time.Now()}
+	rt, op, fam, allow := s.classify(r)
+	x.op, x.fam, x.allow = op, fam, allow
+	x.token = bearer(r)
+
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+				panic(v)
+			}
+			s.log.Error("mock: handler panic", "operation", x.op, "panic", fmt.Sprint(v))
+			if x.status == 0 {
+				s.fail(w, &x, http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "internal error in the mock", "")
+			}
+		}
+	}()
+
+	var body []byte
+	var bufp *[]byte
+	if r.ContentLength != 0 && r.Body != nil && r.Body != http.NoBody {
+		bufp = s.bufs.Get().(*[]byte)
+		defer func() { *bufp = (*bufp)[:0]; s.bufs.Put(bufp) }()
+		var err error
+		body, err = readBody(r.Body, *bufp)
+		*bufp = body[:0]
+		if err != nil {
+			x.key = contract.RequestKey(r.Method, r.URL.RequestURI(), nil)
+			x.client = s.clientOf(&x, nil)
+			if errors.Is(err, errTooLarge) {
+				s.fail(w, &x, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
+					fmt.Sprintf("request body larger than %d bytes", MaxBodyBytes), "body")
+				return
+			}
+			s.fail(w, &x, http.StatusBadRequest, "INVALID_REQUEST", "could not read the request body: "+err.Error(), "body")
+			return
+		}
+	}
+	x.key = contract.RequestKey(r.Method, r.URL.RequestURI(), body)
+	x.client = s.clientOf(&x, body)
+
+	// Faults and rate limits come first, as a gateway in front of the
+	// service would apply them.
+	if s.faults.active() {
+		if f, ok := s.faults.match(x.op); ok {
+			if f.DelayMs > 0 {
+				t := time.NewTimer(time.Duration(f.DelayMs) * time.Millisecond)
+				select {
+				case <-t.C:
+				case <-r.Context().Done():
+					t.Stop()
+				}
+			}
+			if f.Reset {
+				x.fault = true
+				s.resetConn(w, &x)
+				return
+			}
+			if f.Status != 0 {
+				x.fault = true
+				x.retryAfter = f.RetryAfter
+				s.fail(w, &x, f.Status, codeFor(f.Status), "fault injected by the harness control API", "")
+				return
+			}
+		}
+	}
+	if s.limits.active.Load() && x.op != opUnknown {
+		if ok, ra := s.limits.allow(x.op, x.client, x.arrived); !ok {
+			x.retryAfter = ra
+			s.fail(w, &x, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "rate limit exceeded: retry with exponential back-off", "")
+			return
+		}
+	}
+
+	switch rt {
+	case rtGet:
+		s.getThreadNetworks(w, &x)
+	case rtCreate:
+		s.createThreadNetwork(w, &x, body)
+	case rtSkill:
+		s.getSkillCredentials(w, &x)
+	case rtToken:
+		s.token(w, &x, body)
+	case rtMethodNotAllowed:
+		// A known path with a method it does not serve is an unknown route
+		// (404, as api/openapi.yaml has it), with Allow as a hint.
+		w.Header().Set("Allow", x.allow)
+		x.fam = famGeneric
+		s.fail(w, &x, http.StatusNotFound, "NOT_FOUND",
+			fmt.Sprintf("no operation serves %s on %s: use %s", r.Method, r.URL.Path, x.allow), "")
+	default:
+		x.fam = famGeneric
+		s.fail(w, &x, http.StatusNotFound, "NOT_FOUND", "no such resource: "+r.URL.Path+" (unknown route or API version)", "")
+	}
+}
+
+// clientOf is the journal's client id: redact.ClientID of the bearer token,
+// or for token requests TokenRequestClient of the client id and grant.
+func (s *Server) clientOf(x *exchange, body []byte) string {
+	if x.op == contract.OpToken {
+		f := parseTokenForm(x.r, body)
+		return TokenRequestClient(f.clientID, f.grant())
+	}
+	return redact.ClientID(x.token)
+}
+
+// TokenRequestClient is the journal's client id of a token request: the
+// redact.ClientID of the LWA client id and the grant's credential (refresh
+// token or authorization code; empty for client_credentials), joined by a
+// space. Clients that log their own token attempts use it to match the
+// journal. It reveals neither value.
+func TokenRequestClient(clientID, grantCredential string) string {
+	return redact.ClientID(clientID + " " + grantCredential)
+}
+
+var errTooLarge = errors.New("request body too large")
+
+// readBody reads at most MaxBodyBytes into buf.
+func readBody(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			if len(buf) > MaxBodyBytes {
+				return buf, errTooLarge
+			}
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > MaxBodyBytes {
+			return buf, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+// bearer returns the token of an "Authorization: Bearer <token>" header, or
+// "" when there is none or it is malformed.
+func bearer(r *http.Request) string {
+	h := r.Header["Authorization"]
+	if len(h) == 0 {
+		return ""
+	}
+	v := h[0]
+	if len(v) < 7 || !strings.EqualFold(v[:7], "bearer ") {
+		return ""
+	}
+	return strings.TrimSpace(v[7:])
+}
+
+// authenticate checks the bearer token; on failure it answers 401 and
+// returns nil.
+func (s *Server) authenticate(w http.ResponseWriter, x *exchange) *identity {
+	h := x.r.Header["Authorization"]
+	switch {
+	case len(h) == 0 || h[0] == "":
+		s.fail(w, x, http.StatusUnauthorized, "UNAUTHORIZED", "missing Authorization header: send Authorization: Bearer <access token>", "")
+		return nil
+	case x.token == "":
+		s.fail(w, x, http.StatusUnauthorized, "UNAUTHORIZED", "malformed Authorization header: expected Bearer <access token>", "")
+		return nil
+	}
+	sp := s.scratch.Get().(*[]byte)
+	kind, id, exp, ok := s.sign.parseAccess(x.token, *sp)
+	var who *identity
+	if ok {
+		who = s.identityByID[string(id)]
+	}
+	s.scratch.Put(sp)
+	if !ok || who == nil || who.kind != kind {
+		s.fail(w, x, http.StatusUnauthorized, "UNAUTHORIZED", "the access token is not valid: get one from POST /auth/o2/token", "")
+		return nil
+	}
+	if !x.arrived.Before(exp) {
+		s.fail(w, x, http.StatusUnauthorized, "UNAUTHORIZED", "the access token expired: refresh it at POST /auth/o2/token", "")
+		return nil
+	}
+	return who
+}
+
+// resetConn closes the connection without an answer.
+func (s *Server) resetConn(w http.ResponseWriter, x *exchange) {
+	x.status = 0
+	s.record(x)
+	if hj, ok := w.(http.Hijacker); ok {
+		if c, _, err := hj.Hijack(); err == nil {
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0) // RST rather than FIN
+			}
+			_ = c.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+var (
+	ctJSON  = []string{"application/json"}
+	noSniff = []string{"nosniff"}
+)
+
+// reply writes a successful answer and records it.
+func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []byte) {
+	h := w.Header()
+	if body != nil {
+		h["Content-Type"] = ctJSON
+	}
+	h["X-Content-Type-Options"] = noSniff
+	if x.retryAfter > 0 {
+		h["Retry-After"] = []string{strconv.Itoa(x.retryAfter)}
+	}
+	w.WriteHeader(status)
+	if len(body) > 0 {
+		_, _ = w.Write(body)
+	}
+	x.status = status
+	s.record(x)
+}
+
+// fail writes an error answer in the dialect of the service.
+func (s *Server) fail(w http.ResponseWriter, x *exchange, status int, code, message, field string) {
+	s.reply(w, x, status, errorBody(x.fam, status, code, message, field))
+}
+
+// record journals the exchange, counts it and logs it.
+func (s *Server) record(x *exchange) {
+	answered := s.now()
+	s.journal.add(JournalEntry{
+		Time: x.arrived, AnsweredAt: answered, Operation: x.op, Method: x.r.Method, Path: x.r.URL.Path,
+		Client: x.client, Key: x.key, Status: x.status, RetryAfter: x.retryAfter, Fault: x.fault,
+		Reset: x.status == 0,
+	})
+	elapsed := time.Since(x.started)
+	s.metrics.observe(x.op, x.status, elapsed)
+	ctx := x.r.Context()
+	if s.log.Enabled(ctx, slog.LevelInfo) {
+		s.log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("method", x.r.Method), slog.String("path", x.r.URL.Path),
+			slog.String("operation", x.op), slog.Int("status", x.status),
+			slog.String("client", x.client), slog.Bool("fault", x.fault),
+			slog.Int("retryAfter", x.retryAfter), slog.Duration("elapsed", elapsed))
+	}
+}
+
+// Running is a mock listening on a real socket.
+type Running struct {
+	URL    string // base URL, e.g. http://127.0.0.1:34567
+	Addr   string // host:port listened on
+	Server *Server
+
+	srv       *http.Server
+	done      chan struct{}
+	err       error
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// NewHTTPServer wraps h in an http.Server with the mock's timeouts.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second, // faults may delay an answer
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+// Start builds a Server from cfg and serves it on addr (e.g.
+// "127.0.0.1:0") until ctx is cancelled or Close is called; both shut down
+// gracefully.
+func Start(ctx context.Context, addr string, cfg Config) (*Running, error) {
+	s, err := New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("mock: listen on %s: %w", addr, err)
+	}
+	srv := NewHTTPServer(s)
+	srv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
+	run := &Running{
+		URL: "http://" + ln.Addr().String(), Addr: ln.Addr().String(), Server: s,
+		srv: srv, done: make(chan struct{}),
+	}
+	go func() {
+		defer close(run.done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			run.err = err
+		}
+	}()
+	go func() {
+		select {
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			_ = run.Close(sctx)
+		case <-run.done:
+		}
+	}()
+	return run, nil
+}
+
+// Close shuts the server down gracefully: it stops accepting, waits for
+// in-flight requests until ctx ends, then closes what is left.
+func (r *Running) Close(ctx context.Context) error {
+	r.closeOnce.Do(func() {
+		err := r.srv.Shutdown(ctx)
+		if err != nil {
+			_ = r.srv.Close()
+		}
+		<-r.done
+		switch {
+		case err != nil && !errors.Is(err, http.ErrServerClosed):
+			r.closeErr = fmt.Errorf("mock: shutdown: %w", err)
+		default:
+			r.closeErr = r.err
+		}
+	})
+	return r.closeErr
+}
+
+// Done is closed when the server has stopped serving.
+func (r *Running) Done() <-chan struct{} { return r.done }
