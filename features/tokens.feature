@@ -19,6 +19,23 @@ Feature: Login with Amazon access tokens
     Then the status is 200
     And the answer holds a bearer access token that expires in 3600 seconds
 
+  @mock-only @status:200
+  Scenario Outline: Every grant of the contract issues a bearer access token (<grant>)
+    When a token request is sent with the form "<form>"
+    Then the status is 200
+    And the answer holds a bearer access token that expires in 3600 seconds
+
+    Examples:
+      | grant              | form                                                                                          |
+      | authorization_code | grant_type=authorization_code&code={authorization_code}&client_id={client_id}&client_secret={client_secret} |
+      | client_credentials | grant_type=client_credentials&scope=alexa::ask:skills:readwrite&client_id={client_id}&client_secret={client_secret} |
+
+  @mock-only @status:400
+  Scenario: An unknown authorization code is an invalid grant
+    When a token request is sent with the form "grant_type=authorization_code&code=not-a-real-code&client_id={client_id}&client_secret={client_secret}"
+    Then the status is 400
+    And the answer is the OAuth error "invalid_grant"
+
   @status:200
   Scenario: The access token opens the Credential Locker API
     Given customer A has exchanged its refresh token for an access token

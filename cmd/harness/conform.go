@@ -1,18 +1,141 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/alexa-harness/harness/internal/clients"
+	"github.com/alexa-harness/harness/internal/conform"
+	"github.com/alexa-harness/harness/reports"
 )
 
-// newConformCmd is a placeholder until its issue lands.
+// newConformCmd runs the executable contract (features/) against the mock or
+// a real target.
 func newConformCmd() *cobra.Command {
-	return &cobra.Command{
+	var (
+		target      string
+		tags        string
+		concurrency int
+		format      string
+		out         string
+		allowWrites bool
+		maxRequests int64
+		rate        float64
+	)
+	cmd := &cobra.Command{
 		Use:   "conform",
-		Short: "(not yet available)",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return withCode(ExitRuntime, errors.New("conform: not implemented yet"))
+		Short: "Run the conformance suite (Gherkin contract) against the mock or real endpoints",
+		Long: `conform runs the executable contract of the Credential Locker, SMAPI skill
+credentials and Login with Amazon APIs (the embedded features/*.feature) with godog.
+
+With no flags it starts the mock on a free loopback port and runs every scenario.
+--target real uses the HARNESS_* variables (HARNESS_LOCKER_URL, HARNESS_SMAPI_URL,
+HARNESS_LWA_URL, HARNESS_LWA_CLIENT_ID, HARNESS_LWA_CLIENT_SECRET,
+HARNESS_CUSTOMER_REFRESH_TOKEN, HARNESS_VENDOR_REFRESH_TOKEN, HARNESS_SKILL_ID, and
+optionally HARNESS_CUSTOMER_B_REFRESH_TOKEN, HARNESS_NOSCOPE_REFRESH_TOKEN,
+HARNESS_OTHER_VENDOR_REFRESH_TOKEN). Real mode never calls the mock's control API,
+skips @mock-only scenarios and those whose identity is missing, runs @writes
+scenarios only with --allow-writes, and paces requests (default 5/s, 1000 at most).
+
+It prints a coverage matrix (operation x documented status) and the skipped
+scenarios with their reasons, and exits 1 when a scenario failed or a documented
+pair is covered by no scenario.`,
+		Example: `  harness conform
+  harness conform --tags '@op:token' --format pretty
+  harness conform --out out/conform
+  HARNESS_LWA_CLIENT_ID=... harness conform --target real --allow-writes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case target != conform.TargetMock && target != conform.TargetReal:
+				return usagef("--target %q: use mock or real", target)
+			case format != "pretty" && format != "progress" && format != "none":
+				return usagef("--format %q: use pretty, progress or none", format)
+			case concurrency < 0:
+				return usagef("--concurrency %d: use a positive number (0 = default)", concurrency)
+			case rate < 0:
+				return usagef("--rate %g: use a positive number of requests per second (0 = default)", rate)
+			case maxRequests < 0:
+				return usagef("--max-requests %d: use a positive number (0 = default)", maxRequests)
+			case target == conform.TargetMock && (allowWrites || cmd.Flags().Changed("rate") || cmd.Flags().Changed("max-requests")):
+				// Harmless, but say so: these guard real targets.
+				fmt.Fprintln(cmd.ErrOrStderr(), "harness conform: --allow-writes, --rate and --max-requests apply to --target real only")
+			}
+			opt := conform.Options{
+				Target: target, Tags: tags, Concurrency: concurrency, Format: format,
+				Output: cmd.OutOrStdout(), OutDir: out, AllowWrites: allowWrites,
+				MaxRequests: maxRequests, Rate: rate,
+			}
+			if target == conform.TargetReal {
+				opt.Clients = clients.FromEnv(os.Getenv)
+			}
+			res, err := conform.Run(cmd.Context(), opt)
+			if err != nil {
+				if errors.Is(err, conform.ErrOptions) {
+					return withCode(ExitUsage, err)
+				}
+				if cmd.Context().Err() != nil {
+					return withCode(ExitInterrupted, err)
+				}
+				return withCode(ExitRuntime, err)
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintln(w)
+			if err := reports.WriteCoverage(w, res.Coverage); err != nil {
+				return withCode(ExitRuntime, err)
+			}
+			if err := reports.WriteSkippedScenarios(w, res.Scenarios); err != nil {
+				return withCode(ExitRuntime, err)
+			}
+			if out != "" {
+				if err := writeConformFiles(out, *res); err != nil {
+					return withCode(ExitRuntime, err)
+				}
+				fmt.Fprintf(w, "Reports: %s\n", filepath.Join(out, "{"+conform.CucumberFile+","+conform.JUnitFile+",coverage.xml,conform.json}"))
+			}
+			if err := reports.WriteConformSummary(w, *res); err != nil {
+				return withCode(ExitRuntime, err)
+			}
+			if !res.OK() {
+				return withCode(ExitFailed, errors.New("conformance failed: "+res.Verdict()))
+			}
+			return nil
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&target, "target", conform.TargetMock, "mock (start the embedded mock) or real (HARNESS_* endpoints)")
+	f.StringVar(&tags, "tags", "", "godog tag expression, e.g. '@op:token && ~@mock-only'")
+	f.IntVar(&concurrency, "concurrency", 0, "scenarios run at once (0 = 16 against the mock, 2 against a real target)")
+	f.StringVar(&format, "format", "progress", "console output: pretty, progress or none")
+	f.StringVar(&out, "out", "", "directory for cucumber.json, junit.xml (godog), coverage.xml and conform.json")
+	f.BoolVar(&allowWrites, "allow-writes", false, "real target: run @writes scenarios (they create Thread networks)")
+	f.Int64Var(&maxRequests, "max-requests", 0, "real target: request budget (0 = 1000)")
+	f.Float64Var(&rate, "rate", 0, "real target: requests per second at most (0 = 5)")
+	return cmd
+}
+
+// writeConformFiles writes the coverage JUnit report and the result as JSON
+// beside godog's cucumber.json and junit.xml.
+func writeConformFiles(dir string, res conform.Result) error {
+	f, err := os.Create(filepath.Join(dir, "coverage.xml"))
+	if err != nil {
+		return err
+	}
+	if err := reports.WriteCoverageJUnit(f, res); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "conform.json"), append(b, '\n'), 0o644)
 }

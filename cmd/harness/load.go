@@ -2,17 +2,195 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/jedib0t/go-pretty/v6/progress"
 	"github.com/spf13/cobra"
+
+	"github.com/alexa-harness/harness/internal/loadgen"
+	"github.com/alexa-harness/harness/reports"
 )
 
-// newLoadCmd is a placeholder until its issue lands.
+// newLoadCmd is "harness load": run a load profile.
 func newLoadCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "load",
-		Short: "(not yet available)",
+	var (
+		profilePath string
+		out         string
+		rate        float64
+		duration    time.Duration
+		allowReal   bool
+		maxRate     float64
+	)
+	cmd := &cobra.Command{
+		Use:   "load --profile FILE [--out DIR] [--rate R] [--duration D]",
+		Short: "Run a load profile (embedded mock by default) and check its thresholds",
+		Long: `load drives the operations of a load profile (profiles/*.yaml) with vegeta at the
+profile's pace, against the embedded mock (target: mock) or the HARNESS_* environment
+(target: env), and checks the profile's thresholds: per-operation latency percentiles,
+error rate, achieved rate and back-off compliance under 429/500/503.
+
+Latency is counted from each hit's intended send time (open model), so an overloaded
+target cannot hide queueing. Results stream to --out as they arrive (results.bin,
+attempts.jsonl), so an interrupted run can be re-rendered with "harness report DIR".
+
+A target that is not on loopback is refused unless --allow-real and --max-rate are given.
+
+Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
+3 the run could not be carried out; 130 interrupted (the summary is still written).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withCode(ExitRuntime, errors.New("load: not implemented yet"))
+			if profilePath == "" {
+				return usagef("load: --profile FILE is required (e.g. --profile profiles/smoke.yaml)")
+			}
+			if cmd.Flags().Changed("rate") && !(rate > 0) {
+				return usagef("load: --rate must be > 0 (got %g)", rate)
+			}
+			if cmd.Flags().Changed("duration") && duration <= 0 {
+				return usagef("load: --duration must be > 0 (got %s)", duration)
+			}
+			if maxRate < 0 {
+				return usagef("load: --max-rate must be > 0 (got %g)", maxRate)
+			}
+			prof, raw, err := loadgen.LoadProfile(profilePath)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			if out == "" {
+				out = filepath.Join("runs", prof.Name+"-"+time.Now().UTC().Format("20060102-150405"))
+			}
+			stderr := cmd.ErrOrStderr()
+			fmt.Fprintf(stderr, "load: profile %s, results in %s\n", profilePath, out)
+			pr := newProgressUI(stderr)
+			sum, err := loadgen.Run(cmd.Context(), loadgen.Options{
+				Profile: prof, ProfileFile: profilePath, ProfileRaw: raw, OutDir: out,
+				Rate: rate, Duration: duration, AllowReal: allowReal, MaxRate: maxRate,
+				OnProgress: pr.update, ProgressEvery: pr.every,
+			})
+			pr.stop()
+			if err != nil {
+				var ue *loadgen.UsageError
+				if errors.As(err, &ue) {
+					return withCode(ExitUsage, err)
+				}
+				if sum == nil {
+					if cmd.Context().Err() != nil {
+						return withCode(ExitInterrupted, err)
+					}
+					return withCode(ExitRuntime, err)
+				}
+				fmt.Fprintln(stderr, "load:", err)
+			}
+			return renderLoad(cmd.OutOrStdout(), sum, out)
 		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&profilePath, "profile", "", "load profile (YAML), e.g. profiles/smoke.yaml")
+	f.StringVar(&out, "out", "", "run directory (default runs/<profile>-<UTC timestamp>)")
+	f.Float64Var(&rate, "rate", 0, "override the pacer's rate, hits/s (ramps and sines are scaled)")
+	f.DurationVar(&duration, "duration", 0, "override the profile's duration, e.g. 30s")
+	f.BoolVar(&allowReal, "allow-real", false, "permit a target that is not on loopback (needs --max-rate)")
+	f.Float64Var(&maxRate, "max-rate", 0, "with --allow-real: refuse a profile whose peak rate exceeds this, hits/s")
+	return cmd
+}
+
+// renderLoad prints a summary, saves the same text as summary.txt, and maps
+// the outcome to the exit code.
+func renderLoad(w io.Writer, sum *loadgen.Summary, dir string) error {
+	var b strings.Builder
+	if err := reports.WriteLoad(&b, sum); err != nil {
+		return withCode(ExitRuntime, fmt.Errorf("render summary: %w", err))
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return withCode(ExitRuntime, err)
+	}
+	if dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(b.String()), 0o644)
+	}
+	switch {
+	case sum.Interrupted:
+		return withCode(ExitInterrupted, fmt.Errorf("interrupted; the partial run is in %s (harness report %s)", dir, dir))
+	case !sum.Pass:
+		return withCode(ExitFailed, fmt.Errorf("thresholds failed: %s", strings.Join(sum.Failed(), ", ")))
+	}
+	return nil
+}
+
+// progressUI shows a go-pretty progress bar on a terminal, a plain line
+// every few seconds otherwise.
+type progressUI struct {
+	w       io.Writer
+	tty     bool
+	every   time.Duration
+	pw      progress.Writer
+	tracker *progress.Tracker
+	last    time.Time
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func newProgressUI(w io.Writer) *progressUI {
+	p := &progressUI{w: w, tty: isTerminal(w), every: 5 * time.Second}
+	if p.tty {
+		p.every = 250 * time.Millisecond
+	}
+	return p
+}
+
+func progressMessage(pr loadgen.Progress) string {
+	return fmt.Sprintf("%s/%s  %.0f hits/s  %d hits  %d errors  %d 429s",
+		pr.Elapsed.Round(time.Second), pr.Planned, pr.Rate, pr.Hits, pr.Errors, pr.Throttled)
+}
+
+func (p *progressUI) update(pr loadgen.Progress) {
+	if !p.tty {
+		if pr.Done || time.Since(p.last) >= p.every {
+			p.last = time.Now()
+			fmt.Fprintf(p.w, "load: %s\n", progressMessage(pr))
+		}
+		return
+	}
+	if p.pw == nil {
+		pw := progress.NewWriter()
+		pw.SetOutputWriter(p.w)
+		pw.SetAutoStop(false)
+		pw.SetUpdateFrequency(250 * time.Millisecond)
+		pw.SetTrackerLength(30)
+		pw.SetMessageLength(60)
+		pw.SetStyle(progress.StyleDefault)
+		pw.Style().Visibility.ETA = false
+		pw.Style().Visibility.Value = false
+		pw.Style().Visibility.Speed = false
+		p.tracker = &progress.Tracker{Message: progressMessage(pr), Total: int64(pr.Planned / time.Millisecond), Units: progress.UnitsDefault}
+		pw.AppendTracker(p.tracker)
+		go pw.Render()
+		p.pw = pw
+	}
+	p.tracker.UpdateMessage(progressMessage(pr))
+	p.tracker.SetValue(min(int64(pr.Elapsed/time.Millisecond), p.tracker.Total))
+	if pr.Done {
+		p.tracker.MarkAsDone()
+	}
+}
+
+func (p *progressUI) stop() {
+	if p.pw != nil {
+		p.tracker.MarkAsDone()
+		time.Sleep(300 * time.Millisecond) // let the last frame render
+		p.pw.Stop()
+		for p.pw.IsRenderInProgress() {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 }

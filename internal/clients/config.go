@@ -33,10 +33,13 @@ type Config struct {
 	AccessToken redact.Secret `json:"accessToken,omitempty"`
 	SkillID     string        `json:"skillId,omitempty"`
 
-	Policy   RetryPolicy       `json:"-"` // nil = Standard(PolicyParams{})
-	Observer Observer          `json:"-"` // nil = none
-	Clock    Clock             `json:"-"` // nil = SystemClock
-	Base     http.RoundTripper `json:"-"` // nil = DefaultRoundTripper()
+	Policy   RetryPolicy `json:"-"` // nil = Standard(PolicyParams{})
+	Observer Observer    `json:"-"` // nil = none
+	Clock    Clock       `json:"-"` // nil = SystemClock
+	// Base carries the requests under every Transport built from c. Nil: a
+	// new DefaultRoundTripper() (its own connection pool) per Transport;
+	// set it to share one pool between clients.
+	Base http.RoundTripper `json:"-"`
 }
 
 // FromEnv reads the HARNESS_* variables (contract.Env*) through getenv

@@ -12,7 +12,8 @@
 //     floor, and gives up after MaxAttempts or MaxElapsed. NoRetry, Immediate,
 //     IgnoreRetryAfter and RetryNonRetryable are deliberately non-compliant
 //     policies for testing the back-off graders; PolicyByName picks one by the
-//     name a load profile uses.
+//     name a load profile uses. PolicyParams.Budget adds an AWS-style retry
+//     quota (RetryBudget) shared by every call through the policy.
 //   - Transport is an http.RoundTripper that applies a RetryPolicy over a base
 //     RoundTripper, injects the bearer token from a TokenProvider (unless the
 //     request already carries Authorization), re-authenticates once after a

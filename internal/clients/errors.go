@@ -19,7 +19,7 @@ var (
 	ErrNotFound     = errors.New("not found (404)")
 	ErrConflict     = errors.New("conflict (409)")
 	ErrThrottled    = errors.New("throttled (429)")
-	ErrUnavailable  = errors.New("server error or unavailable (500/503)")
+	ErrUnavailable  = errors.New("server error or unavailable (500, 502, 503, 504)")
 
 	// ErrPossiblyCreatedEarlier marks a 409 to a create that this client had
 	// already sent once without getting an answer (a transport error or a
@@ -43,13 +43,26 @@ type APIError struct {
 	Message    string        `json:"message,omitempty"`    // the service's human readable message
 	Violations []Violation   `json:"violations,omitempty"` // SMAPI violations, when present
 	Attempts   int           `json:"attempts"`             // attempts made for this call (1 = no retry)
-	RetryAfter time.Duration `json:"retryAfter,omitempty"` // Retry-After of the last answer, if any
+	RetryAfter time.Duration `json:"-"`                    // Retry-After of the last answer, if any (JSON: retryAfter, e.g. "1s")
 	// EarlierAttempt is set on a 409 to a create when an earlier attempt of
 	// the same call got no answer or a 5xx (see ErrPossiblyCreatedEarlier).
 	EarlierAttempt bool `json:"earlierAttempt,omitempty"`
 	// BodyProblem says why the body could not be read as the service's JSON
 	// error shape (empty when it could).
 	BodyProblem string `json:"bodyProblem,omitempty"`
+}
+
+// MarshalJSON writes RetryAfter as a duration string ("1s").
+func (e *APIError) MarshalJSON() ([]byte, error) {
+	type plain APIError
+	out := struct {
+		*plain
+		RetryAfter string `json:"retryAfter,omitempty"`
+	}{plain: (*plain)(e)}
+	if e.RetryAfter > 0 {
+		out.RetryAfter = e.RetryAfter.String()
+	}
+	return json.Marshal(out)
 }
 
 // Error names the operation, the status, the service's code and message and
@@ -130,6 +143,9 @@ func (e *TransportError) Error() string {
 	a := "attempts"
 	if e.Attempts == 1 {
 		a = "attempt"
+	}
+	if e.Attempts == 0 {
+		return fmt.Sprintf("%s: not sent: %v", e.Operation, e.Err)
 	}
 	return fmt.Sprintf("%s: no answer after %d %s: %v", e.Operation, e.Attempts, a, e.Err)
 }

@@ -69,7 +69,7 @@ type step struct {
 // seen is one request a scripted server received.
 type seen struct {
 	Method, Path, Query, Auth, ContentType string
-	Body                                  string
+	Body                                   string
 }
 
 // script is an httptest server that answers with steps in order (the last

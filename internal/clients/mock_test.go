@@ -160,7 +160,9 @@ func TestMockEveryStatus(t *testing.T) {
 	}
 	cases = append(cases,
 		tc{contract.OpCreateThreadNetwork, 200, nil, create(custA, network(pan, "new"))},
-		tc{contract.OpCreateThreadNetwork, 400, nil, func() error { return custA.CreateThreadNetworkRaw(ctx, []byte(`{"threadNetwork":{"networkName":"x"}}`)) }},
+		tc{contract.OpCreateThreadNetwork, 400, nil, func() error {
+			return custA.CreateThreadNetworkRaw(ctx, []byte(`{"threadNetwork":{"networkName":"x"}}`))
+		}},
 		tc{contract.OpCreateThreadNetwork, 400, nil, create(custA, clients.ThreadNetwork{ExtendedPanID: pan, NetworkName: "x", NetworkKey: "k", ChannelNumber: 27})},
 		tc{contract.OpCreateThreadNetwork, 400, nil, func() error { return custA.CreateThreadNetworkRaw(ctx, []byte(`{not json`)) }},
 		tc{contract.OpCreateThreadNetwork, 401, nil, create(forged, network(pan, "x"))},

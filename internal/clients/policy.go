@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -71,6 +72,67 @@ type PolicyParams struct {
 	// Rand returns a uniform value in [0, 1). It must be safe for concurrent
 	// use. Tests inject a deterministic one.
 	Rand func() float64
+	// Budget, when set, is a retry quota shared by every call through the
+	// policy (see RetryBudget). Nil: no quota.
+	Budget *RetryBudget
+}
+
+// RetryBudget is a retry quota shared by many calls, as in the AWS SDK's
+// standard retry mode: a retry costs Cost tokens, a first-attempt success
+// gives one back and a success after retries gives back Cost, up to
+// Capacity. An empty budget means no retries, so under sustained throttling
+// attempts per call fall towards 1 instead of multiplying the load
+// (compliance rule C5). Safe for concurrent use.
+type RetryBudget struct {
+	capacity, cost int64
+	tokens         atomic.Int64
+}
+
+// NewRetryBudget returns a full budget; zero values take the AWS SDK's 500
+// tokens and 5 per retry.
+func NewRetryBudget(capacity, cost int) *RetryBudget {
+	if capacity <= 0 {
+		capacity = 500
+	}
+	if cost <= 0 {
+		cost = 5
+	}
+	b := &RetryBudget{capacity: int64(capacity), cost: int64(cost)}
+	b.tokens.Store(b.capacity)
+	return b
+}
+
+// Available returns the tokens left.
+func (b *RetryBudget) Available() int { return int(b.tokens.Load()) }
+
+func (b *RetryBudget) take() bool {
+	for {
+		n := b.tokens.Load()
+		if n < b.cost {
+			return false
+		}
+		if b.tokens.CompareAndSwap(n, n-b.cost) {
+			return true
+		}
+	}
+}
+
+func (b *RetryBudget) give(n int64) {
+	for {
+		cur := b.tokens.Load()
+		next := min(cur+n, b.capacity)
+		if cur == next || b.tokens.CompareAndSwap(cur, next) {
+			return
+		}
+	}
+}
+
+// SuccessRecorder is implemented by policies that want to hear of successes
+// (a RetryBudget refills on them); the Transport calls Succeeded after every
+// 2xx/3xx answer, with retried set when the call needed more than one
+// attempt.
+type SuccessRecorder interface {
+	Succeeded(retried bool)
 }
 
 func (p PolicyParams) withDefaults() PolicyParams {
@@ -191,6 +253,17 @@ func (p *policy) MaxAttempts() int { return p.p.MaxAttempts }
 // Params returns the policy's parameters (with defaults applied).
 func (p *policy) Params() PolicyParams { return p.p }
 
+// ParamsOf returns the parameters (defaults applied) of a policy built by
+// this package, for graders that need the base, cap and attempt bound the
+// traffic was generated with; ok is false for other implementations.
+func ParamsOf(rp RetryPolicy) (PolicyParams, bool) {
+	pp, ok := rp.(interface{ Params() PolicyParams })
+	if !ok {
+		return PolicyParams{}, false
+	}
+	return pp.Params(), true
+}
+
 func (p *policy) Decide(in RetryInput) Decision {
 	if in.Attempt >= p.p.MaxAttempts || !p.retryable(in) {
 		return Decision{}
@@ -206,7 +279,21 @@ func (p *policy) Decide(in RetryInput) Decision {
 	if p.p.MaxElapsed > 0 && in.Elapsed+d > p.p.MaxElapsed {
 		return Decision{}
 	}
+	if p.p.Budget != nil && !p.p.Budget.take() {
+		return Decision{}
+	}
 	return Decision{Retry: true, Delay: d}
+}
+
+// Succeeded refills the policy's budget, if it has one.
+func (p *policy) Succeeded(retried bool) {
+	if b := p.p.Budget; b != nil {
+		if retried {
+			b.give(b.cost)
+		} else {
+			b.give(1)
+		}
+	}
 }
 
 func (p *policy) retryable(in RetryInput) bool {

@@ -1,13 +1,19 @@
 package clients_test
 
 import (
+	"context"
 	"errors"
+	"math"
+	"math/rand/v2"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/alexa-harness/harness/internal/clients"
+	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/redact"
 )
 
 func TestCeiling(t *testing.T) {
@@ -162,5 +168,80 @@ func TestParseRetryAfter(t *testing.T) {
 		if d != c.d || isDate != c.isDate || ok != c.ok {
 			t.Errorf("ParseRetryAfter(%q) = %v, %v, %v; want %v, %v, %v", c.in, d, isDate, ok, c.d, c.isDate, c.ok)
 		}
+	}
+}
+
+// TestFullJitterIsUniform draws delays with a seeded generator and checks
+// u = delay/M_n against U(0,1) with the one-sided Kolmogorov–Smirnov bound
+// the compliance checker uses (rule C4, α = 0.01).
+func TestFullJitterIsUniform(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	params := clients.PolicyParams{Base: 100 * time.Millisecond, Cap: 3 * time.Second, MaxAttempts: 6, MaxElapsed: -1, Rand: rng.Float64}
+	p := clients.Standard(params)
+	var us []float64
+	for i := range 3000 {
+		n := i%5 + 1
+		d := p.Decide(clients.RetryInput{Attempt: n, Status: 429})
+		ceil := params.Ceiling(n)
+		if !d.Retry || d.Delay < 0 || d.Delay >= ceil {
+			t.Fatalf("attempt %d: %+v outside [0,%v)", n, d, ceil)
+		}
+		us = append(us, float64(d.Delay)/float64(ceil))
+	}
+	sort.Float64s(us)
+	dplus := 0.0
+	for i, u := range us {
+		dplus = max(dplus, float64(i+1)/float64(len(us))-u)
+	}
+	if bound := math.Sqrt(math.Log(1/0.01) / (2 * float64(len(us)))); dplus > bound {
+		t.Errorf("D+ = %.4f > %.4f: delays are not uniform", dplus, bound)
+	}
+}
+
+func TestParamsOf(t *testing.T) {
+	p, _ := clients.PolicyByName(clients.PolicyImmediate, clients.PolicyParams{Base: time.Second, MaxAttempts: 3})
+	pp, ok := clients.ParamsOf(p)
+	if !ok || pp.Base != time.Second || pp.Cap != clients.DefaultCap || pp.MaxAttempts != 3 || pp.MaxElapsed != clients.DefaultMaxElapsed {
+		t.Errorf("ParamsOf = %+v, %v", pp, ok)
+	}
+	if _, ok := clients.ParamsOf(nil); ok {
+		t.Error("ParamsOf(nil) ok")
+	}
+}
+
+func TestSystemClockSleep(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := (clients.SystemClock{}).Sleep(ctx, 0); err != nil {
+		t.Errorf("Sleep(0) = %v", err)
+	}
+	cancel()
+	// A cancelled context ends even a long wait at once.
+	if err := (clients.SystemClock{}).Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep after cancel = %v", err)
+	}
+}
+
+func TestTransportWith(t *testing.T) {
+	srv := newScript(t, step{status: 503})
+	rec := &recorder{}
+	tr := clients.NewTransport(nil, clients.WithClock(newFakeClock()), clients.WithObserver(rec),
+		clients.WithPolicy(clients.Standard(clients.PolicyParams{MaxAttempts: 2})))
+	nr := tr.With(clients.WithPolicy(clients.NoRetry()), clients.WithTokenProvider(clients.StaticToken("other")))
+	if tr.Policy().Name() != clients.PolicyStandard || nr.Policy().Name() != clients.PolicyNoRetry || nr.Clock() != tr.Clock() {
+		t.Fatalf("policies %s, %s", tr.Policy().Name(), nr.Policy().Name())
+	}
+	for _, rt := range []http.RoundTripper{tr, nr} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+contract.ThreadNetworksPath, nil)
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if n := len(srv.Requests()); n != 3 { // 2 + 1
+		t.Errorf("%d requests, want 3", n)
+	}
+	if as := rec.Attempts(); as[2].Client != redact.ClientID("other") || as[0].Client != redact.ClientID("") {
+		t.Errorf("attempts %+v", as)
 	}
 }

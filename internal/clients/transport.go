@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexa-harness/harness/internal/contract"
@@ -65,6 +66,18 @@ func (s StaticToken) MarshalText() ([]byte, error) { return redact.Secret(s).Mar
 // The request body is buffered (at most once per call) so that it can be
 // sent again; a request whose GetBody is set is re-read through GetBody when
 // no Observer needs the body for the request key.
+//
+// Each attempt is reported once its fate is decided, so:
+//   - a 401 that leads to re-authentication is reported (Reauth set) after
+//     the token request it caused; order attempts by Sent, not by arrival;
+//   - an attempt reported with Retry set is not followed by another when the
+//     context ends during the wait (the call then fails with the context's
+//     error inside a *TransportError);
+//   - a call whose context is already done sends and reports nothing.
+//
+// 2xx and 3xx answers are successes; other answers go to the policy, and the
+// last one is returned as is (the typed clients turn it into an *APIError).
+// A call that never got an answer fails with a *TransportError.
 type Transport struct {
 	base     http.RoundTripper
 	tokens   TokenProvider
@@ -72,6 +85,19 @@ type Transport struct {
 	observer Observer
 	clock    Clock
 	resolve  func(method, path string) (string, bool)
+	lastID   atomic.Pointer[clientID] // one-entry cache of redact.ClientID
+}
+
+type clientID struct{ token, id string }
+
+// clientIDOf returns redact.ClientID(tok), cached for the last token seen.
+func (t *Transport) clientIDOf(tok string) string {
+	if c := t.lastID.Load(); c != nil && c.token == tok {
+		return c.id
+	}
+	id := redact.ClientID(tok)
+	t.lastID.Store(&clientID{tok, id})
+	return id
 }
 
 // TransportOption configures a Transport.
@@ -142,11 +168,11 @@ func (t *Transport) Clock() Clock { return t.clock }
 // With returns a copy of t with opts applied (sharing the base transport),
 // for example a different token provider per customer.
 func (t *Transport) With(opts ...TransportOption) *Transport {
-	c := *t
+	c := &Transport{base: t.base, tokens: t.tokens, policy: t.policy, observer: t.observer, clock: t.clock, resolve: t.resolve}
 	for _, o := range opts {
-		o(&c)
+		o(c)
 	}
-	return &c
+	return c
 }
 
 // OperationOf maps a request method and path to a contract.Op* name the
@@ -226,6 +252,12 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	var body []byte
 	reread := req.Body != nil && req.Body != http.NoBody && req.GetBody != nil && t.observer == nil
+	if err := ctx.Err(); err != nil { // nothing sent, nothing to report
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &TransportError{Operation: op, Attempts: 0, Err: err}
+	}
 	if req.Body != nil && req.Body != http.NoBody && !reread {
 		var err error
 		body, err = readAll(req.Body, req.ContentLength)
@@ -280,7 +312,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if tokenClient != "" {
 				a.Client = tokenClient
 			} else {
-				a.Client = redact.ClientID(tok)
+				a.Client = t.clientIDOf(tok)
 			}
 		}
 		if st != nil {
@@ -297,6 +329,9 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				st.RetryAfter = 0
 			}
 			t.observe(a)
+			if sr, ok := t.policy.(SuccessRecorder); ok {
+				sr.Succeeded(n > 1)
+			}
 			return resp, nil
 		}
 
@@ -383,10 +418,16 @@ func (t *Transport) observe(a Attempt) {
 
 func readAll(r io.Reader, n int64) ([]byte, error) {
 	if n > 0 && n < 64<<20 {
-		b := make([]byte, 0, n+1)
-		buf := bytes.NewBuffer(b)
-		_, err := buf.ReadFrom(r)
-		return buf.Bytes(), err
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r, b); err != nil {
+			return nil, err
+		}
+		// Anything beyond ContentLength is an error, as net/http has it.
+		var one [1]byte
+		if m, _ := r.Read(one[:]); m > 0 {
+			return nil, errors.New("request body longer than its ContentLength")
+		}
+		return b, nil
 	}
 	return io.ReadAll(r)
 }

@@ -3,6 +3,7 @@ package clients_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -314,10 +315,10 @@ func TestCancellationStopsRetries(t *testing.T) {
 	if n := len(r.srv.Requests()); n != 1 {
 		t.Errorf("%d requests after cancellation", n)
 	}
-	// An already-cancelled context sends nothing.
+	// An already-cancelled context sends and reports nothing.
 	_, err = r.locker.GetThreadNetworks(ctx, clients.NetworkQuery{ExtendedPanID: "x"})
-	if !errors.Is(err, context.Canceled) || len(r.srv.Requests()) != 1 {
-		t.Errorf("err %v; %d requests", err, len(r.srv.Requests()))
+	if !errors.Is(err, context.Canceled) || len(r.srv.Requests()) != 1 || len(r.rec.Attempts()) != 1 {
+		t.Errorf("err %v; %d requests, %d attempts", err, len(r.srv.Requests()), len(r.rec.Attempts()))
 	}
 }
 
@@ -483,5 +484,59 @@ func TestOperationOf(t *testing.T) {
 		if op, _ := clients.OperationOf(c.method, c.path); op != c.op {
 			t.Errorf("OperationOf(%s %s) = %q, want %q", c.method, c.path, op, c.op)
 		}
+	}
+}
+
+func TestRetryBudget(t *testing.T) {
+	budget := clients.NewRetryBudget(10, 5)
+	r := newRig(t, clients.StaticToken("t"), clients.PolicyParams{MaxAttempts: 5, Budget: budget}, step{status: 503})
+	ctx := context.Background()
+	q := clients.NetworkQuery{ExtendedPanID: "x"}
+	attempts := func() int {
+		_, err := r.locker.GetThreadNetworks(ctx, q)
+		var ae *clients.APIError
+		if !errors.As(err, &ae) {
+			t.Fatalf("err %v", err)
+		}
+		return ae.Attempts
+	}
+	if n := attempts(); n != 3 || budget.Available() != 0 {
+		t.Errorf("first call: %d attempts, %d tokens left; want 3 and 0", n, budget.Available())
+	}
+	if n := attempts(); n != 1 {
+		t.Errorf("with the budget spent: %d attempts, want 1", n)
+	}
+	// Successes refill it: one token each.
+	r.srv.mu.Lock()
+	r.srv.steps = []step{{status: 200, body: `{"threadNetworks":[]}`}}
+	r.srv.mu.Unlock()
+	for range 5 {
+		if _, err := r.locker.GetThreadNetworks(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if budget.Available() != 5 {
+		t.Errorf("%d tokens after 5 successes, want 5", budget.Available())
+	}
+	for range 20 {
+		r.locker.GetThreadNetworks(ctx, q)
+	}
+	if budget.Available() != 10 {
+		t.Errorf("budget %d above its capacity", budget.Available())
+	}
+}
+
+func TestAPIErrorJSON(t *testing.T) {
+	e := &clients.APIError{Operation: "getSkillCredentials", Status: 429, Message: "slow", Attempts: 3, RetryAfter: 1500 * time.Millisecond}
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"operation":"getSkillCredentials","status":429,"message":"slow","attempts":3,"retryAfter":"1.5s"}`
+	if string(b) != want {
+		t.Errorf("JSON %s\nwant %s", b, want)
+	}
+	if got := e.Error(); got != "getSkillCredentials: 429 Too Many Requests: slow (3 attempts, last Retry-After 1.5s)" {
+		t.Errorf("Error() = %q", got)
 	}
 }

@@ -442,3 +442,18 @@ func TestSpanBetween(t *testing.T) {
 		t.Errorf("Between = %+v", got)
 	}
 }
+
+// Many compliant clients: the per-client tests share α (Bonferroni), so the
+// run passes; the same clients retrying at once fail.
+func TestManyClients(t *testing.T) {
+	for _, tc := range []struct {
+		b    behaviour
+		want Status
+	}{{bCompliant, StatusPass}, {bImmediate, StatusFail}} {
+		cv, _ := generate(tc.b, 77, 40, 60)
+		r, _ := Check(cv, Options{}).Rule("C4")
+		if r.Status != tc.want || !strings.Contains(r.Figure, "KS tests at α=") {
+			t.Errorf("%s: C4 = %s (%s), want %s", tc.b, r.Status, r.Figure, tc.want)
+		}
+	}
+}

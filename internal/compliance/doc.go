@@ -22,8 +22,9 @@
 // Events are grouped by (Client, Key) and ordered by Arrived (the input may be
 // unsorted). Within a group, an event continues the current attempt chain when
 // the group's previous event got a retryable answer (429, 500, 503, or Status
-// 0 for a transport error), was answered before this event arrived, and this
-// event arrived at most Options.ChainWindow (120 s) after that answer.
+// 0 for a transport error), was answered before this event arrived (1 ms of
+// clock slack allowed), and this event arrived at most Options.ChainWindow
+// (120 s) after that answer.
 // Anything else starts a new chain. A refreshed token is a different Client,
 // so after a 401 a request with a new token starts a new chain by
 // construction; the same token re-sending the request is graded by C2.

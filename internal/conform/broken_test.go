@@ -2,7 +2,6 @@ package conform
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -315,10 +314,7 @@ func realOptions(url string) Options {
 func TestRealModeAgainstConformingServer(t *testing.T) {
 	t.Parallel()
 	srv, b := startBroken(t, nil)
-	res, err := Run(context.Background(), realOptions(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runWithArtifacts(t, realOptions(srv.URL))
 	if !res.OK() {
 		for _, f := range res.Failed() {
 			t.Errorf("failed: %s: %s", f.Name, f.Failure)
@@ -340,17 +336,16 @@ func TestRealModeAgainstConformingServer(t *testing.T) {
 }
 
 // TestRealModeCatchesBrokenServer: real mode, pointed at a server that
-// breaks the contract in one way, fails and names the scenario.
+// breaks the contract in one way, fails and names the scenario; nothing it
+// writes (console, cucumber JSON, JUnit, failure messages) holds a secret,
+// even when the server misbehaves.
 func TestRealModeCatchesBrokenServer(t *testing.T) {
 	t.Parallel()
 	for _, tc := range breakages {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv, b := startBroken(t, tc.brk)
-			res, err := Run(context.Background(), realOptions(srv.URL))
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runWithArtifacts(t, realOptions(srv.URL))
 			if res.OK() {
 				t.Fatalf("the run passed against a server that %s", tc.name)
 			}

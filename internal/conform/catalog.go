@@ -70,3 +70,23 @@ func Catalog(fsys fs.FS) ([]Scenario, error) {
 	}
 	return out, nil
 }
+
+// ValidateTags checks a godog tag expression: terms "@tag" or "~@tag"
+// ("~" negates), joined by "," (or) inside groups joined by "&&" (and), for
+// example "@op:token,@op:getThreadNetworks && ~@mock-only". godog itself
+// panics on an empty term, so the runner checks first.
+func ValidateTags(expr string) error {
+	if strings.TrimSpace(expr) == "" {
+		return nil
+	}
+	for _, group := range strings.Split(expr, "&&") {
+		for _, term := range strings.Split(group, ",") {
+			term = strings.TrimSpace(term)
+			name := strings.TrimPrefix(strings.TrimPrefix(term, "~"), "@")
+			if name == "" || strings.ContainsAny(name, " \t~@&|!()") {
+				return fmt.Errorf("tag expression %q: term %q is not a tag: write @tag or ~@tag, joined by , (or) and && (and), e.g. \"@op:token && ~@mock-only\"", expr, term)
+			}
+		}
+	}
+	return nil
+}

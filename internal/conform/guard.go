@@ -3,12 +3,14 @@ package conform
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 	"sync/atomic"
 
 	"golang.org/x/time/rate"
 
+	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/contract"
 )
 
@@ -25,6 +27,29 @@ type guard struct {
 	budget  int64         // 0: no budget
 	real    bool
 	sent    atomic.Int64
+}
+
+// newGuard returns the guard of a run: against a real target, budget 0
+// means DefaultRealMaxRequests and perSec 0 DefaultRealRate; against the
+// mock, 0 means none. Negative values mean none.
+func newGuard(next http.RoundTripper, real bool, budget int64, perSec float64) *guard {
+	if next == nil {
+		next = clients.DefaultRoundTripper()
+	}
+	g := &guard{next: next, real: real}
+	if real && budget == 0 {
+		budget = DefaultRealMaxRequests
+	}
+	if real && perSec == 0 {
+		perSec = DefaultRealRate
+	}
+	if budget > 0 {
+		g.budget = budget
+	}
+	if perSec > 0 && !math.IsInf(perSec, 1) {
+		g.limiter = rate.NewLimiter(rate.Limit(perSec), max(1, int(math.Ceil(perSec))))
+	}
+	return g
 }
 
 func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -49,4 +74,12 @@ func (g *guard) exhausted() string {
 		return fmt.Sprintf("request budget of %d exhausted (--max-requests)", g.budget)
 	}
 	return ""
+}
+
+// CloseIdleConnections closes the pooled connections of the transport
+// below, so that a mock shutting down does not wait for them.
+func (g *guard) CloseIdleConnections() {
+	if c, ok := g.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
-	"golang.org/x/time/rate"
 
 	"github.com/alexa-harness/harness/api"
 	"github.com/alexa-harness/harness/features"
@@ -46,6 +44,10 @@ const (
 	CucumberFile = "cucumber.json"
 	JUnitFile    = "junit.xml"
 )
+
+// ErrOptions marks a run refused for its options or configuration (a usage
+// error), as opposed to one that failed while running.
+var ErrOptions = errors.New("invalid conformance options")
 
 // Options configure a run.
 type Options struct {
@@ -97,7 +99,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		opt.Target = TargetMock
 	}
 	if opt.Target != TargetMock && opt.Target != TargetReal {
-		return nil, fmt.Errorf("target %q: use %q or %q", opt.Target, TargetMock, TargetReal)
+		return nil, fmt.Errorf("%w: target %q: use %q or %q", ErrOptions, opt.Target, TargetMock, TargetReal)
 	}
 	real := opt.Target == TargetReal
 	if opt.FS == nil {
@@ -112,7 +114,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		opt.Output = io.Discard
 	case "pretty", "progress":
 	default:
-		return nil, fmt.Errorf("format %q: use pretty, progress or none", opt.Format)
+		return nil, fmt.Errorf("%w: format %q: use pretty, progress or none", ErrOptions, opt.Format)
 	}
 	if opt.Output == nil {
 		opt.Output = os.Stdout
@@ -125,12 +127,15 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	if opt.OutDir != "" {
 		if strings.Contains(opt.OutDir, ",") {
-			return nil, fmt.Errorf("out directory %q: a comma is not allowed in the path (godog separates formats with commas)", opt.OutDir)
+			return nil, fmt.Errorf("%w: out directory %q: a comma is not allowed in the path (godog separates formats with commas)", ErrOptions, opt.OutDir)
 		}
 		if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
 			return nil, fmt.Errorf("out directory: %w", err)
 		}
 		format += ",cucumber:" + filepath.Join(opt.OutDir, CucumberFile) + ",junit:" + filepath.Join(opt.OutDir, JUnitFile)
+	}
+	if err := ValidateTags(opt.Tags); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
 	}
 	catalog, err := Catalog(opt.FS)
 	if err != nil {
@@ -141,34 +146,18 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("load the contract: %w", err)
 	}
 
-	g := &guard{next: opt.Base, real: real}
-	if g.next == nil {
-		g.next = clients.DefaultRoundTripper()
-	}
-	budget, perSec := opt.MaxRequests, opt.Rate
-	if real && budget == 0 {
-		budget = DefaultRealMaxRequests
-	}
-	if real && perSec == 0 {
-		perSec = DefaultRealRate
-	}
-	if budget > 0 {
-		g.budget = budget
-	}
-	if perSec > 0 && !math.IsInf(perSec, 1) {
-		g.limiter = rate.NewLimiter(rate.Limit(perSec), max(1, int(math.Ceil(perSec))))
-	}
+	g := newGuard(opt.Base, real, opt.MaxRequests, opt.Rate)
 
 	var cfg clients.Config
 	var startMock func(context.Context, mock.Config) (*mock.Running, error)
 	if real {
 		cfg = opt.Clients
 		if err := cfg.Validate(); err != nil {
-			return nil, fmt.Errorf("real target: %w", err)
+			return nil, fmt.Errorf("%w: real target: %w", ErrOptions, err)
 		}
 		if cfg.ClientID == "" || cfg.ClientSecret == "" {
-			return nil, fmt.Errorf("real target: set %s and %s (the LWA client every identity logs in with)",
-				contract.EnvLWAClientID, contract.EnvLWAClientSecret)
+			return nil, fmt.Errorf("%w: real target: set %s and %s (the LWA client every identity logs in with)",
+				ErrOptions, contract.EnvLWAClientID, contract.EnvLWAClientSecret)
 		}
 	} else {
 		shared, err := mock.Start(ctx, "127.0.0.1:0", mock.Config{})
@@ -176,7 +165,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			return nil, fmt.Errorf("start the mock: %w", err)
 		}
 		defer func() {
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			// Unused pooled connections would hold a graceful shutdown
+			// for seconds; close them from our side first.
+			g.CloseIdleConnections()
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 			defer cancel()
 			_ = shared.Close(cctx)
 		}()
@@ -212,7 +204,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		},
 	}
 	if code := suite.Run(); code != 0 && code != 1 {
-		return nil, fmt.Errorf("godog could not run the suite (exit %d): check --tags %q and the feature files", code, opt.Tags)
+		return nil, fmt.Errorf("%w: godog could not run the suite (exit %d): check the tag expression %q", ErrOptions, code, opt.Tags)
 	}
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("conformance run interrupted: %w", ctx.Err())

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/contract"
@@ -38,6 +39,7 @@ type dispatcher struct {
 	clients []*simClient
 	stop    context.Context
 	gate    *gate
+	timeout time.Duration // per hit, all attempts included (0 = none)
 }
 
 func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -46,7 +48,15 @@ func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("loadgen: hit without a valid simulated client (fragment %q)", req.URL.Fragment)
 	}
 	c := d.clients[hi.Client]
-	ctx, cancel := context.WithCancel(req.Context())
+	var (
+		ctx    context.Context
+		cancel context.CancelFunc
+	)
+	if d.timeout > 0 {
+		ctx, cancel = context.WithTimeout(req.Context(), d.timeout)
+	} else {
+		ctx, cancel = context.WithCancel(req.Context())
+	}
 	stopAfter := context.AfterFunc(d.stop, cancel)
 	done := func() { stopAfter(); cancel() }
 

@@ -54,6 +54,8 @@ func NewSchedule(s PacerSpec, rate float64) (Schedule, error) {
 			sp.Start, sp.Step, sp.Max = rate, s.Step*k, s.Max*k
 		}
 		return sp, nil
+	case "max":
+		return maxSchedule{}, nil
 	case "sine":
 		mean, amp := s.Mean, s.Amplitude
 		if rate > 0 {
@@ -92,6 +94,17 @@ func seconds(s float64) time.Duration {
 	}
 	return time.Duration(s * 1e9)
 }
+
+// maxSchedule sends as fast as its workers allow (a closed model, for
+// measuring maximum throughput): there is no schedule, so latency is the
+// service time.
+type maxSchedule struct{}
+
+func (maxSchedule) Pace(time.Duration, uint64) (time.Duration, bool) { return 0, false }
+func (maxSchedule) Rate(time.Duration) float64                       { return math.Inf(1) }
+func (maxSchedule) Hits(time.Duration) float64                       { return 0 }
+func (maxSchedule) Due(uint64) time.Duration                         { return time.Duration(math.MaxInt64) }
+func (maxSchedule) String() string                                   { return "max (closed model: as fast as the workers go)" }
 
 type constantSchedule struct{ vegeta.ConstantPacer }
 
@@ -316,7 +329,11 @@ func (c *clockedSchedule) Intended(seq uint64, sent time.Time) time.Time {
 	if b.IsZero() {
 		return sent
 	}
-	t := b.Add(c.Due(seq))
+	due := c.Due(seq)
+	if due == time.Duration(math.MaxInt64) {
+		return sent
+	}
+	t := b.Add(due)
 	if t.After(sent) {
 		return sent
 	}

@@ -98,7 +98,7 @@ type Profile struct {
 
 // PacerSpec selects and parameterises the pacer.
 type PacerSpec struct {
-	// Type is constant, linear, step or sine.
+	// Type is constant, linear, step, sine or max.
 	Type string `yaml:"type" json:"type"`
 	// Rate is the constant rate, requests per second.
 	Rate float64 `yaml:"rate,omitempty" json:"rate,omitempty"`
@@ -117,6 +117,9 @@ type PacerSpec struct {
 	Amplitude float64  `yaml:"amplitude,omitempty" json:"amplitude,omitempty"`
 	Period    Duration `yaml:"period,omitempty" json:"period,omitempty"`
 	StartAt   string   `yaml:"startAt,omitempty" json:"startAt,omitempty"`
+	// Workers caps vegeta's workers (concurrent hits). 0 = unlimited (open
+	// model, the default); type max requires it.
+	Workers int `yaml:"workers,omitempty" json:"workers,omitempty"`
 }
 
 // DataSpec is the data generation of a run.
@@ -295,7 +298,7 @@ func ParseProfile(file string, raw []byte) (p *Profile, err error) {
 	if err := yaml.Unmarshal(raw, &root); err != nil {
 		return nil, ProfileErrors{{File: file, Msg: "malformed YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}}
 	}
-	lines := map[int]string{}
+	lines := map[int][]lineEntry{}
 	if len(root.Content) > 0 {
 		if root.Content[0].Kind != yaml.MappingNode {
 			return nil, ProfileErrors{{File: file, Msg: "the profile must be a YAML mapping (name:, duration:, pacer:, ...)"}}
@@ -325,8 +328,15 @@ func ParseProfile(file string, raw []byte) (p *Profile, err error) {
 	return &prof, nil
 }
 
-// indexLines records, for each mapping key, its line and dotted path.
-func indexLines(n *yaml.Node, prefix string, lines map[int]string) {
+// lineEntry is one mapping key (or sequence item) of the profile: its
+// dotted path and, for scalars, its value.
+type lineEntry struct {
+	path, value string
+}
+
+// indexLines records, per line, every key's path and scalar value, so that
+// yaml.v3's "line N: ..." errors can be given a field path.
+func indexLines(n *yaml.Node, prefix string, lines map[int][]lineEntry) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -335,32 +345,53 @@ func indexLines(n *yaml.Node, prefix string, lines map[int]string) {
 			if prefix != "" {
 				path = prefix + "." + k.Value
 			}
-			if _, ok := lines[k.Line]; !ok {
-				lines[k.Line] = path
+			e := lineEntry{path: path}
+			if v.Kind == yaml.ScalarNode {
+				e.value = v.Value
 			}
-			if v.Line != k.Line {
-				if _, ok := lines[v.Line]; !ok && v.Kind == yaml.ScalarNode {
-					lines[v.Line] = path
-				}
-			}
+			lines[k.Line] = append(lines[k.Line], e)
 			indexLines(v, path, lines)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			path := fmt.Sprintf("%s[%d]", prefix, i)
-			if _, ok := lines[c.Line]; !ok {
-				lines[c.Line] = path
+			e := lineEntry{path: path}
+			if c.Kind == yaml.ScalarNode {
+				e.value = c.Value
 			}
+			lines[c.Line] = append(lines[c.Line], e)
 			indexLines(c, path, lines)
 		}
 	}
 }
 
-func lineOf(lines map[int]string, field string) int {
+// pathAt picks the path on a line: the key named key, else the entry whose
+// value is value, else the first.
+func pathAt(lines map[int][]lineEntry, line int, key, value string) string {
+	es := lines[line]
+	for _, e := range es {
+		if key != "" && (e.path == key || strings.HasSuffix(e.path, "."+key)) {
+			return e.path
+		}
+	}
+	for _, e := range es {
+		if value != "" && e.value == value {
+			return e.path
+		}
+	}
+	if len(es) > 0 {
+		return es[0].path
+	}
+	return ""
+}
+
+func lineOf(lines map[int][]lineEntry, field string) int {
 	best := 0
-	for l, p := range lines {
-		if p == field && (best == 0 || l < best) {
-			best = l
+	for l, es := range lines {
+		for _, e := range es {
+			if e.path == field && (best == 0 || l < best) {
+				best = l
+			}
 		}
 	}
 	return best
@@ -369,25 +400,33 @@ func lineOf(lines map[int]string, field string) int {
 var (
 	reLine    = regexp.MustCompile(`^line (\d+): (.*)$`)
 	reUnknown = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
-	reType    = regexp.MustCompile("^cannot unmarshal !!(\\w+) `?(.*?)`? into (\\S+)$")
+	reType    = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
 )
 
 // decodeErrors turns yaml.v3's decode errors into ProfileErrors that name the
 // field path and the fix.
-func decodeErrors(file string, err error, lines map[int]string) error {
+func decodeErrors(file string, err error, lines map[int][]lineEntry) error {
 	var out ProfileErrors
 	add := func(msg string) {
 		pe := &ProfileError{File: file, Msg: msg}
+		var key, value string
 		if m := reLine.FindStringSubmatch(msg); m != nil {
 			pe.Line, _ = strconv.Atoi(m[1])
 			pe.Msg = m[2]
-			pe.Field = lines[pe.Line]
 		}
 		if m := reUnknown.FindStringSubmatch(pe.Msg); m != nil {
-			known := knownFields(m[2])
-			pe.Msg = fmt.Sprintf("unknown field %q; known fields here: %s", m[1], strings.Join(known, ", "))
+			key = m[1]
+			pe.Msg = fmt.Sprintf("unknown field %q; known fields here: %s", m[1], strings.Join(knownFields(m[2]), ", "))
 		} else if m := reType.FindStringSubmatch(pe.Msg); m != nil {
-			pe.Msg = fmt.Sprintf("cannot use %s %q here: %s", m[1], m[2], typeHint(m[3]))
+			value = m[2]
+			what := m[1]
+			if value != "" {
+				what = fmt.Sprintf("%s %q", m[1], value)
+			}
+			pe.Msg = fmt.Sprintf("cannot use %s here: %s", what, typeHint(m[3]))
+		}
+		if pe.Line > 0 {
+			pe.Field = pathAt(lines, pe.Line, key, value)
 		}
 		out = append(out, pe)
 	}
@@ -563,8 +602,11 @@ func (p *Profile) Validate() ProfileErrors {
 		if f.Operation == "" || !contains(mockOperations, f.Operation) {
 			bad(field+".operation", "must be one of %s (got %q)", strings.Join(mockOperations, ", "), f.Operation)
 		}
-		if !f.Reset && (f.Status < 100 || f.Status > 599) {
-			bad(field+".status", "must be an HTTP status 100–599 (got %d), or set \"reset: true\"", f.Status)
+		switch {
+		case f.Status == 0 && !f.Reset && f.DelayMs == 0:
+			bad(field+".status", "a fault needs a status (400–599), \"reset: true\" or a delayMs; e.g. \"status: 503\"")
+		case f.Status != 0 && (f.Status < 400 || f.Status > 599):
+			bad(field+".status", "must be an error status 400–599 (got %d); e.g. \"status: 503\"", f.Status)
 		}
 		if f.Count < 0 {
 			bad(field+".count", "must be >= 0 (got %d)", f.Count)
@@ -572,8 +614,11 @@ func (p *Profile) Validate() ProfileErrors {
 		if f.Probability < 0 || f.Probability > 1 {
 			bad(field+".probability", "must be 0–1 (got %g)", f.Probability)
 		}
-		if f.RetryAfter < 0 || f.DelayMs < 0 {
-			bad(field, "retryAfter and delayMs must be >= 0")
+		if f.RetryAfter < 0 || f.RetryAfter > 3600 {
+			bad(field+".retryAfter", "must be 0–3600 seconds (got %d)", f.RetryAfter)
+		}
+		if f.DelayMs < 0 || f.DelayMs > 60000 {
+			bad(field+".delayMs", "must be 0–60000 milliseconds (got %d)", f.DelayMs)
 		}
 	}
 	t := p.Thresholds
@@ -629,8 +674,10 @@ func (p *Profile) validatePacer(bad func(field, format string, a ...any)) {
 		if math.IsNaN(pc.Step) || pc.Step < 0 || math.IsInf(pc.Step, 0) {
 			bad("pacer.step", "must be >= 0 (got %g); e.g. \"step: 100\"", pc.Step)
 		}
-		if pc.Every <= 0 {
-			bad("pacer.every", "must be > 0 (got %s); e.g. \"every: 10s\"", pc.Every.D())
+		if pc.Every.D() < 100*time.Millisecond {
+			bad("pacer.every", "must be at least 100ms (got %s); e.g. \"every: 10s\"", pc.Every.D())
+		} else if p.Duration > 0 && p.Duration.D()/pc.Every.D() > maxSteps {
+			bad("pacer.every", "gives more than %d steps over the duration; use a longer step", maxSteps)
 		}
 		if pc.Max < 0 || (pc.Max > 0 && pc.Max < pc.Start) {
 			bad("pacer.max", "must be 0 (no cap) or >= start (got %g)", pc.Max)
@@ -646,10 +693,17 @@ func (p *Profile) validatePacer(bad func(field, format string, a ...any)) {
 		if _, ok := sineOffsets[pc.StartAt]; !ok {
 			bad("pacer.startAt", "must be one of mean-up, peak, mean-down, trough (got %q)", pc.StartAt)
 		}
+	case "max":
+		if pc.Workers < 1 {
+			bad("pacer.workers", "type max (as fast as possible) needs a number of workers >= 1 (got %d); e.g. \"workers: 64\"", pc.Workers)
+		}
 	case "":
-		bad("pacer.type", "missing; use constant, linear, step or sine; e.g. \"type: constant\"")
+		bad("pacer.type", "missing; use constant, linear, step, sine or max; e.g. \"type: constant\"")
 	default:
-		bad("pacer.type", "unknown pacer %q; use constant, linear, step or sine", pc.Type)
+		bad("pacer.type", "unknown pacer %q; use constant, linear, step, sine or max", pc.Type)
+	}
+	if pc.Workers < 0 || pc.Workers > 100000 {
+		bad("pacer.workers", "must be 0 (unlimited) to 100000 (got %d)", pc.Workers)
 	}
 }
 

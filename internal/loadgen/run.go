@@ -411,14 +411,23 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	// The attack.
 	stopCtx, stopHits := context.WithCancel(bg)
 	defer stopHits()
-	disp := &dispatcher{clients: sims, stop: stopCtx, gate: newGate()}
-	hc := &http.Client{Transport: disp, Timeout: r.prof.Timeout.D(),
+	// The hit timeout is the dispatcher's (a context deadline): an
+	// http.Client.Timeout over a custom RoundTripper costs a goroutine and a
+	// timer per request.
+	disp := &dispatcher{clients: sims, stop: stopCtx, gate: newGate(), timeout: r.prof.Timeout.D()}
+	hc := &http.Client{Transport: disp,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	maxWorkers := r.opts.MaxWorkers
+	if maxWorkers == 0 && r.prof.Pacer.Workers > 0 {
+		maxWorkers = uint64(r.prof.Pacer.Workers)
+	}
+	workers := uint64(vegeta.DefaultWorkers)
 	if maxWorkers == 0 {
 		maxWorkers = vegeta.DefaultMaxWorkers
+	} else if r.prof.Pacer.Type == "max" {
+		workers = maxWorkers
 	}
-	atk := vegeta.NewAttacker(vegeta.Client(hc), vegeta.MaxWorkers(maxWorkers), vegeta.MaxBody(0))
+	atk := vegeta.NewAttacker(vegeta.Client(hc), vegeta.Workers(workers), vegeta.MaxWorkers(maxWorkers), vegeta.MaxBody(0))
 	tg := NewTargeter(TargeterConfig{
 		Mix: r.prof.Mix, Clients: r.prof.Clients.Count, Seed: r.prof.Data.Seed,
 		PageSize: r.prof.Data.PageSize, Preload: *r.prof.Data.Preload, Endpoints: r.ep,

@@ -238,7 +238,8 @@ func (a *aggregator) add(r *vegeta.Result) {
 		a.maxSeq, a.seen = r.Seq, true
 	}
 	if a.step != nil {
-		k := int(a.step.Due(r.Seq) / a.step.Every)
+		// Hit n is due when H(t) = n+1: a step's hits are due in (start, end].
+		k := max(0, int((a.step.Due(r.Seq)-1)/a.step.Every))
 		st := a.steps[k]
 		if st == nil {
 			if len(a.steps) >= maxSteps {

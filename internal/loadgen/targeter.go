@@ -7,11 +7,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/contract"
 )
 
@@ -251,7 +251,7 @@ func ParseHit(method, rawURL string) HitInfo {
 		}
 	}
 	if hi.Op == "" {
-		switch op, _ := opOfPath(method, u.Path); op {
+		switch op, _ := clients.OperationOf(method, u.Path); op {
 		case contract.OpCreateThreadNetwork:
 			hi.Op = MixCreate
 		case contract.OpGetThreadNetworks:
@@ -265,22 +265,6 @@ func ParseHit(method, rawURL string) HitInfo {
 		}
 	}
 	return hi
-}
-
-// opOfPath maps a method and path to a contract operation.
-func opOfPath(method, path string) (string, bool) {
-	p := strings.TrimSuffix(path, "/")
-	switch {
-	case p == contract.ThreadNetworksPath && method == http.MethodPut:
-		return contract.OpCreateThreadNetwork, true
-	case p == contract.ThreadNetworksPath && method == http.MethodGet:
-		return contract.OpGetThreadNetworks, true
-	case strings.EqualFold(p, contract.TokenPath) && method == http.MethodPost:
-		return contract.OpToken, true
-	case strings.HasPrefix(p, "/v1/skills/") && strings.HasSuffix(p, "/credentials") && method == http.MethodGet:
-		return contract.OpGetSkillCredentials, true
-	}
-	return "", false
 }
 
 // ContractOp maps a mix operation to the contract operation its attempts

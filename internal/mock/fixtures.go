@@ -227,6 +227,9 @@ func (f *Fixtures) Validate() error {
 		p := fmt.Sprintf("clients[%d]", i)
 		credential(p+".id", c.ID, true)
 		credential(p+".secret", c.Secret, true)
+		if len(c.ID) > 200 {
+			add(p+".id", "is longer than 200 bytes: choose a shorter id")
+		}
 		if prev, ok := clientIDs[c.ID]; ok && c.ID != "" {
 			add(p+".id", "%q is already used by %s: give each client its own id", c.ID, prev)
 		}
@@ -245,8 +248,17 @@ func (f *Fixtures) Validate() error {
 		}
 		m[v] = field
 	}
+	idRules := func(field, id string) {
+		switch {
+		case strings.HasPrefix(id, "client:"):
+			add(field, "must not start with \"client:\" (reserved for LWA clients acting as themselves)")
+		case len(id) > 200:
+			add(field, "is longer than 200 bytes: choose a shorter id")
+		}
+	}
 	for i, v := range f.Vendors {
 		p := fmt.Sprintf("vendors[%d]", i)
+		idRules(p+".id", v.ID)
 		if v.ID == "" {
 			add(p+".id", "is required")
 		} else if vendors[v.ID] {
@@ -282,6 +294,9 @@ func (f *Fixtures) Validate() error {
 		}
 		credential(p+".clientId", s.ClientID, true)
 		credential(p+".clientSecret", s.ClientSecret, true)
+		if len(s.ClientID) > 200 {
+			add(p+".clientId", "is longer than 200 bytes: choose a shorter id")
+		}
 		if prev, ok := clientIDs[s.ClientID]; ok && s.ClientID != "" {
 			add(p+".clientId", "%q is already used by %s: the skill's messaging client id must be unique", s.ClientID, prev)
 		}
@@ -290,6 +305,7 @@ func (f *Fixtures) Validate() error {
 	customers := map[string]bool{}
 	for i, c := range f.Customers {
 		p := fmt.Sprintf("customers[%d]", i)
+		idRules(p+".id", c.ID)
 		if c.ID == "" {
 			add(p+".id", "is required")
 		} else if customers[c.ID] || vendors[c.ID] {

@@ -181,3 +181,5 @@ func checkContract(t testing.TB, r resp) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -10,6 +10,7 @@ import (
 // tokenForm is the part of a token request the mock reads.
 type tokenForm struct {
 	grantType, clientID, clientSecret, refreshToken, code string
+	formClientID                                          string // client_id of the form itself (not of HTTP Basic)
 	basic                                                 bool
 	err                                                   error
 }
@@ -35,6 +36,7 @@ func parseTokenForm(r *http.Request, body []byte) tokenForm {
 	f.err = err
 	f.grantType = v.Get("grant_type")
 	f.clientID = v.Get("client_id")
+	f.formClientID = f.clientID
 	f.clientSecret = v.Get("client_secret")
 	f.refreshToken = v.Get("refresh_token")
 	f.code = v.Get("code")

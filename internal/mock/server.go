@@ -81,6 +81,7 @@ type Server struct {
 	clients      map[string]lwaClient // LWA client id -> client
 	skills       map[string]Skill
 	customers    map[string]*customerState
+	tokens       tokenCache
 }
 
 // identity is a customer, a vendor, or an LWA client acting on its own
@@ -335,7 +336,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		body, err = readBody(r.Body, *bufp)
 		*bufp = body[:0]
 		if err != nil {
-			x.key = contract.RequestKey(r.Method, r.URL.RequestURI(), nil)
+			x.key = s.requestKey(r, nil)
 			x.client = s.clientOf(&x, nil)
 			if errors.Is(err, errTooLarge) {
 				s.fail(w, &x, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE",
@@ -346,7 +347,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	x.key = contract.RequestKey(r.Method, r.URL.RequestURI(), body)
+	x.key = s.requestKey(r, body)
 	x.client = s.clientOf(&x, body)
 
 	// Faults and rate limits come first, as a gateway in front of the
@@ -405,11 +406,22 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // clientOf is the journal's client id: redact.ClientID of the bearer token,
-// or for token requests TokenRequestClient of the client id and grant.
+// or for token requests TokenRequestClient of the form's client_id and grant
+// (redact.ClientID("") for a form that does not parse), which is what
+// clients.TokenRequestClient computes from the body it sent.
 func (s *Server) clientOf(x *exchange, body []byte) string {
 	if x.op == contract.OpToken {
 		f := parseTokenForm(x.r, body)
-		return TokenRequestClient(f.clientID, f.grant())
+		if f.err != nil {
+			return redact.ClientID("")
+		}
+		return TokenRequestClient(f.formClientID, f.grant())
+	}
+	if x.token == "" {
+		return redact.ClientID("")
+	}
+	if ti := s.tokens.get(x.token); ti != nil {
+		return ti.client
 	}
 	return redact.ClientID(x.token)
 }
@@ -474,14 +486,25 @@ func (s *Server) authenticate(w http.ResponseWriter, x *exchange) *identity {
 		s.fail(w, x, http.StatusUnauthorized, "UNAUTHORIZED", "malformed Authorization header: expected Bearer <access token>", "")
 		return nil
 	}
-	sp := s.scratch.Get().(*[]byte)
-	kind, id, exp, ok := s.sign.parseAccess(x.token, *sp)
 	var who *identity
-	if ok {
-		who = s.identityByID[string(id)]
+	var exp time.Time
+	if ti := s.tokens.get(x.token); ti != nil {
+		who, exp = ti.who, ti.exp
+	} else {
+		sp := s.scratch.Get().(*[]byte)
+		kind, id, e, ok := s.sign.parseAccess(x.token, *sp)
+		if ok {
+			who, exp = s.identityByID[string(id)], e
+			if who != nil && who.kind != kind {
+				who = nil
+			}
+		}
+		s.scratch.Put(sp)
+		if who != nil {
+			s.tokens.put(x.token, &tokenInfo{who: who, exp: exp, client: x.client})
+		}
 	}
-	s.scratch.Put(sp)
-	if !ok || who == nil || who.kind != kind {
+	if who == nil {
 		s.fail(w, x, http.StatusUnauthorized, "UNAUTHORIZED", "the access token is not valid: get one from POST /auth/o2/token", "")
 		return nil
 	}
@@ -519,7 +542,6 @@ func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []by
 	if body != nil {
 		h["Content-Type"] = ctJSON
 	}
-	h["X-Content-Type-Options"] = noSniff
 	if x.retryAfter > 0 {
 		h["Retry-After"] = []string{strconv.Itoa(x.retryAfter)}
 	}
@@ -575,7 +597,7 @@ func NewHTTPServer(h http.Handler) *http.Server {
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second, // faults may delay an answer
+		WriteTimeout:      90 * time.Second, // a fault may delay an answer by up to 60 s
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}

@@ -1,0 +1,374 @@
+package loadgen_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/loadgen"
+	"github.com/alexa-harness/harness/reports"
+)
+
+// profile parses a test profile.
+func profile(t *testing.T, y string) *loadgen.Profile {
+	t.Helper()
+	p, err := loadgen.ParseProfile("test.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(t *testing.T, ctx context.Context, p *loadgen.Profile, mod func(*loadgen.Options)) (*loadgen.Summary, string) {
+	t.Helper()
+	dir := t.TempDir()
+	o := loadgen.Options{Profile: p, ProfileFile: "test.yaml", OutDir: dir, ProgressEvery: 200 * time.Millisecond}
+	if mod != nil {
+		mod(&o)
+	}
+	sum, err := loadgen.Run(ctx, o)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return sum, dir
+}
+
+// throttled is a short throttle storm: a per-token limit far below the
+// offered load, clients with the policy under test.
+func throttled(policy string, extra string) string {
+	return fmt.Sprintf(`
+name: storm-%[1]s
+duration: 4s
+pacer: {type: constant, rate: 30}
+mix: {get: 3, skill-credentials: 1}
+data: {seed: 9, preload: 2}
+clients:
+  count: 3
+  retry: {policy: %[1]s, base: 100ms, cap: 1s, maxAttempts: 3}
+mock:
+  rateLimit: {operation: "*", rate: 2, burst: 2, retryAfter: 1}
+%[2]s
+thresholds:
+  allowStatuses: [429]
+  backoff: required
+`, policy, extra)
+}
+
+// TestBackoffCompliance: the compliant policy passes, each deliberately
+// non-compliant one is flagged by both views and fails the run.
+func TestBackoffCompliance(t *testing.T) {
+	tests := []struct {
+		policy string
+		extra  string
+		pass   bool
+		rule   string // a rule that must fail
+	}{
+		{"standard", "", true, ""},
+		{"immediate", "", false, "C1"},
+		{"ignore-retry-after", "", false, "C1"},
+		// 403s on skill credentials: retrying them breaks C2.
+		{"retry-non-retryable", `  faults: [{operation: getSkillCredentials, status: 403, probability: 1, count: 1000}]`, false, "C2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.policy, func(t *testing.T) {
+			p := profile(t, throttled(tt.policy, tt.extra))
+			if tt.extra != "" {
+				// The 403 fault lives in the mock section.
+				p = profile(t, strings.Replace(throttled(tt.policy, ""), "  rateLimit:", tt.extra+"\n  rateLimit:", 1))
+			}
+			sum, _ := run(t, context.Background(), p, nil)
+			c := sum.Compliance
+			if c == nil || c.Client == nil || c.Server == nil {
+				t.Fatalf("no compliance verdict with both views: %+v", c)
+			}
+			if c.Pass != tt.pass || sum.Pass != tt.pass {
+				t.Fatalf("compliance pass = %v, run pass = %v, want %v; reasons %v", c.Pass, sum.Pass, tt.pass, c.Reasons)
+			}
+			if !c.Agree {
+				t.Errorf("views disagree: %s", c.Disagreement)
+			}
+			if tt.pass {
+				// Evidence: C1 saw retries, and 429s were answered.
+				r, _ := c.Client.Rule("C1")
+				if r.N == 0 {
+					t.Errorf("compliant run: C1 graded nothing (n=0)")
+				}
+				return
+			}
+			for _, v := range []struct {
+				name string
+				fail []string
+			}{{"client", c.Client.Failed()}, {"server", c.Server.Failed()}} {
+				if !contains(v.fail, tt.rule) {
+					t.Errorf("%s view: failed rules %v, want %s among them", v.name, v.fail, tt.rule)
+				}
+			}
+			if !contains(sum.Failed(), "backoff") {
+				t.Errorf("failed thresholds %v, want backoff", sum.Failed())
+			}
+		})
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestIntendedTimeLatency: with a single worker and a slow target (every
+// answer delayed 100 ms) at 20 hits/s, hits go out late; latency counted
+// from the intended send time shows the queue, service time would not.
+func TestIntendedTimeLatency(t *testing.T) {
+	p := profile(t, `
+duration: 3s
+pacer: {type: constant, rate: 20}
+mix: {get: 1}
+data: {preload: 1}
+clients: {count: 1}
+mock:
+  faults: [{operation: getThreadNetworks, delayMs: 100, probability: 1, count: 100000}]
+thresholds: {backoff: off}
+`)
+	sum, _ := run(t, context.Background(), p, func(o *loadgen.Options) { o.MaxWorkers = 1 })
+	all := sum.All
+	if all.Requests < 10 || all.Requests > 35 {
+		t.Fatalf("one worker at 100 ms per hit should send about 30 hits in 3 s, sent %d", all.Requests)
+	}
+	// Hit k is sent at about k·100 ms but intended at k·50 ms: the median
+	// waits far longer than the 100 ms service time.
+	if all.Latency.P50 < 400*time.Millisecond || all.Latency.Max < time.Second {
+		t.Errorf("queueing hidden: p50 %s, max %s (service time ~100ms)", all.Latency.P50, all.Latency.Max)
+	}
+	if all.Latency.P50 > 3*time.Second {
+		t.Errorf("p50 %s is implausible", all.Latency.P50)
+	}
+}
+
+// TestInterruptStreamsAndReplays: results stream to disk during the run;
+// cancelling mid-run stops within seconds, writes the summary, and the run
+// (also without its summary, with a torn last record) re-renders.
+func TestInterruptStreamsAndReplays(t *testing.T) {
+	p := profile(t, `
+duration: 60s
+pacer: {type: constant, rate: 40}
+mix: {get: 3, create: 1, skill-credentials: 1}
+clients: {count: 2, retry: {policy: standard, base: 2s, cap: 20s}}
+mock:
+  faults: [{operation: "*", status: 503, probability: 0.2, count: 100000}]
+thresholds: {backoff: report, latency: {all: {p99: 30s}}}
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	var (
+		mu       sync.Mutex
+		midHits  int
+		cancelAt time.Time
+	)
+	o := loadgen.Options{Profile: p, ProfileFile: "test.yaml", OutDir: dir, ProgressEvery: 200 * time.Millisecond,
+		OnProgress: func(pr loadgen.Progress) {
+			mu.Lock()
+			defer mu.Unlock()
+			if pr.Elapsed > 2*time.Second && cancelAt.IsZero() {
+				// Mid-run, the saved results already re-render.
+				if s, err := loadgen.Replay(dir); err == nil {
+					midHits = s.All.Requests + s.All.Cancelled
+				}
+				cancelAt = time.Now()
+				cancel()
+			}
+		}}
+	sum, err := loadgen.Run(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Since(cancelAt)
+	if !sum.Interrupted {
+		t.Error("summary not marked interrupted")
+	}
+	if stopped > 5*time.Second {
+		t.Errorf("took %s to stop after cancel", stopped)
+	}
+	if midHits == 0 {
+		t.Error("nothing readable in results.bin mid-run: results are not streamed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, loadgen.FileSummary)); err != nil {
+		t.Fatalf("no summary after interrupt: %v", err)
+	}
+	re, err := loadgen.Replay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if re.All.Requests != sum.All.Requests || re.All.Latency.P99 != sum.All.Latency.P99 || !re.Interrupted {
+		t.Errorf("replay differs: %d hits p99 %s, run %d hits p99 %s", re.All.Requests, re.All.Latency.P99, sum.All.Requests, sum.All.Latency.P99)
+	}
+	// A crash: no summary, results.bin torn mid-record.
+	os.Remove(filepath.Join(dir, loadgen.FileSummary))
+	rb := filepath.Join(dir, loadgen.FileResults)
+	st, _ := os.Stat(rb)
+	if err := os.Truncate(rb, st.Size()-7); err != nil {
+		t.Fatal(err)
+	}
+	crashed, err := loadgen.Replay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !crashed.Partial || crashed.All.Requests+crashed.All.Cancelled == 0 || crashed.All.Requests > sum.All.Requests {
+		t.Errorf("torn run: partial=%v, %d hits (run had %d)", crashed.Partial, crashed.All.Requests, sum.All.Requests)
+	}
+	var b bytes.Buffer
+	if err := reports.WriteLoad(&b, crashed); err != nil || !strings.Contains(b.String(), "partial run") {
+		t.Errorf("render of the torn run: %v\n%s", err, b.String())
+	}
+}
+
+// TestStepRamp: per-step figures and the highest step rate meeting the SLO.
+func TestStepRamp(t *testing.T) {
+	p := profile(t, `
+duration: 3s
+pacer: {type: step, start: 10, step: 10, every: 1s}
+mix: {get: 1}
+clients: {count: 2}
+slo: {p99: 5s, errorRate: 0.5, minAchieved: 0.8}
+thresholds: {backoff: off}
+`)
+	sum, _ := run(t, context.Background(), p, nil)
+	if len(sum.Steps) != 3 {
+		t.Fatalf("%d steps, want 3: %+v", len(sum.Steps), sum.Steps)
+	}
+	for i, s := range sum.Steps {
+		if want := float64(10 * (i + 1)); s.Rate != want || s.Op.Requests < int(want)-2 || s.Op.Requests > int(want)+1 {
+			t.Errorf("step %d: rate %g, %d hits; want %g", i, s.Rate, s.Op.Requests, want)
+		}
+	}
+	if sum.HighestRate != 30 {
+		t.Errorf("highest rate meeting the SLO = %g, want 30 (steps %+v)", sum.HighestRate, sum.Steps)
+	}
+}
+
+// TestRealTargetRefused: env targets off loopback need --allow-real and a
+// rate cap at least the profile's peak.
+func TestRealTargetRefused(t *testing.T) {
+	p := profile(t, `
+target: env
+duration: 5s
+pacer: {type: linear, start: 5, slope: 2}
+mix: {get: 1}
+`)
+	env := map[string]string{contract.EnvLockerURL: "https://credential-locker-service.amazon.com"}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		name      string
+		allow     bool
+		max       float64
+		wantInErr string
+	}{
+		{"no consent", false, 0, "--allow-real"},
+		{"no cap", true, 0, "--max-rate"},
+		{"cap too low", true, 10, "peak rate 15"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadgen.Run(context.Background(), loadgen.Options{Profile: p, OutDir: t.TempDir(), Getenv: getenv, AllowReal: tt.allow, MaxRate: tt.max})
+			var ue *loadgen.UsageError
+			if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.wantInErr) {
+				t.Errorf("err = %v, want a usage error mentioning %q", err, tt.wantInErr)
+			}
+		})
+	}
+}
+
+// TestNoSecretsInArtifacts runs every operation and searches every file the
+// run wrote, the rendered report and the captured log and progress output
+// for the mock's secrets, access and refresh tokens and generated network
+// keys.
+func TestNoSecretsInArtifacts(t *testing.T) {
+	p := profile(t, `
+duration: 3s
+pacer: {type: constant, rate: 30}
+mix: {create: 2, get: 2, get-all-pages: 1, skill-credentials: 2, token: 2}
+data: {seed: 5, preload: 3}
+clients: {count: 3}
+mock:
+  faults: [{operation: "*", status: 503, probability: 0.1, count: 1000, retryAfter: 1}]
+thresholds: {backoff: report}
+`)
+	var logs bytes.Buffer
+	var progress strings.Builder
+	sum, dir := run(t, context.Background(), p, func(o *loadgen.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		o.OnProgress = func(pr loadgen.Progress) { fmt.Fprintf(&progress, "%+v\n", pr) }
+	})
+	var report bytes.Buffer
+	if err := reports.WriteLoad(&report, sum); err != nil {
+		t.Fatal(err)
+	}
+	if sum.All.Requests == 0 || sum.Operations == nil {
+		t.Fatal("no hits")
+	}
+	secrets := []string{
+		contract.MockLWAClientSecret, contract.MockVendorRefreshToken, contract.MockOtherVendorRefresh,
+		contract.MockSkillClientSecret, contract.MockCustomerARefresh, contract.MockCustomerBRefresh,
+		contract.MockCustomerNoScopeRefresh,
+		"Atza|", "Atzr|", // every access and refresh token of the mock starts so
+	}
+	gen := loadgen.NewDataGen(5)
+	for c := range 3 {
+		for j := range 3 {
+			secrets = append(secrets, networkKey(t, gen.PreloadNetwork(c, j))...)
+		}
+	}
+	for n := range uint64(200) {
+		secrets = append(secrets, networkKey(t, gen.CreateNetwork(n))...)
+	}
+	artifacts := map[string][]byte{"report": report.Bytes(), "logs": logs.Bytes(), "progress": []byte(progress.String())}
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		artifacts[path] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(artifacts) < 8 {
+		t.Fatalf("expected results, attempts, journal, summary and profile files; got %d artifacts", len(artifacts))
+	}
+	for name, b := range artifacts {
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s contains the secret %q", name, s[:min(len(s), 6)]+"…")
+			}
+		}
+	}
+}
+
+func networkKey(t *testing.T, body []byte) []string {
+	t.Helper()
+	var b struct {
+		N struct {
+			Key  string `json:"networkKey"`
+			PSKc string `json:"pskc"`
+		} `json:"threadNetwork"`
+	}
+	if err := jsonUnmarshal(body, &b); err != nil {
+		t.Fatal(err)
+	}
+	return []string{b.N.Key, b.N.PSKc}
+}

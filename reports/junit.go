@@ -1,0 +1,101 @@
+package reports
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/alexa-harness/harness/internal/conform"
+)
+
+// The JUnit XML schema subset CI systems read (Jenkins, GitLab, GitHub
+// actions' test reporters).
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	ClassName string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteCoverageJUnit writes the coverage matrix of a conformance run as
+// JUnit XML: one test case per documented (operation, status) pair, failed
+// when a covering scenario failed or no scenario covers it, skipped (with
+// the reasons) when every covering scenario was skipped. godog's own JUnit
+// report lists the scenarios; this one lets CI show the matrix.
+func WriteCoverageJUnit(w io.Writer, res conform.Result) error {
+	suite := junitSuite{
+		Name: "coverage",
+		Time: seconds(res.Duration.Seconds()),
+		Properties: []junitProperty{
+			{Name: "target", Value: res.Target},
+			{Name: "tags", Value: res.Tags},
+			{Name: "verdict", Value: res.Verdict()},
+		},
+	}
+	for _, c := range res.Coverage.Cells {
+		tc := junitCase{Name: fmt.Sprintf("%s %d", c.Operation, c.Status), ClassName: "coverage." + c.Operation, Time: "0"}
+		scen := strings.Join(c.Scenarios, "\n")
+		switch c.State {
+		case conform.CellFailed:
+			tc.Failure = &junitMessage{Type: "failed",
+				Message: fmt.Sprintf("%d of %d covering scenarios failed", c.Failed, c.Failed+c.Passed+c.Skipped), Text: scen}
+			suite.Failures++
+		case conform.CellNotCovered:
+			tc.Failure = &junitMessage{Type: "not covered",
+				Message: "no scenario is tagged @op:" + c.Operation + " @status:" + fmt.Sprint(c.Status)}
+			suite.Failures++
+		case conform.CellSkipped:
+			tc.Skipped = &junitMessage{Message: strings.Join(c.Reasons, "; "), Text: scen}
+			suite.Skipped++
+		}
+		suite.Cases = append(suite.Cases, tc)
+		suite.Tests++
+	}
+	doc := junitSuites{Name: "harness conform coverage", Tests: suite.Tests, Failures: suite.Failures,
+		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("coverage junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }
