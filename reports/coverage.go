@@ -89,34 +89,53 @@ func WriteCoverage(w io.Writer, cov conform.Coverage) error {
 	return err
 }
 
-// WriteSkippedScenarios lists the skipped scenarios with their reasons,
-// grouped by reason, as a go-pretty table. It writes nothing when none was
-// skipped.
+// WriteSkippedScenarios lists the skipped scenarios with their reasons as a
+// go-pretty table, sorted by reason; scenarios left out by a tag expression
+// are summed up in one line. It writes nothing when none was skipped.
 func WriteSkippedScenarios(w io.Writer, results []conform.ScenarioResult) error {
 	var skipped []conform.ScenarioResult
+	unselected := 0
 	for _, r := range results {
-		if r.Outcome == conform.Skipped {
+		switch {
+		case r.Outcome != conform.Skipped:
+		case strings.HasPrefix(r.Reason, conform.ReasonNotSelected):
+			unselected++
+		default:
 			skipped = append(skipped, r)
 		}
 	}
-	if len(skipped) == 0 {
-		return nil
-	}
-	sort.SliceStable(skipped, func(i, j int) bool {
-		if skipped[i].Reason != skipped[j].Reason {
-			return skipped[i].Reason < skipped[j].Reason
+	var b strings.Builder
+	if len(skipped) > 0 {
+		sort.SliceStable(skipped, func(i, j int) bool {
+			if skipped[i].Reason != skipped[j].Reason {
+				return skipped[i].Reason < skipped[j].Reason
+			}
+			return skipped[i].URI < skipped[j].URI
+		})
+		t := table.NewWriter()
+		t.SetStyle(table.StyleLight)
+		t.SetTitle(fmt.Sprintf("Skipped scenarios (%d)", len(skipped)))
+		t.AppendHeader(table.Row{"feature", "scenario", "reason"})
+		for _, r := range skipped {
+			t.AppendRow(table.Row{r.URI, r.Name, r.Reason})
 		}
-		return skipped[i].URI < skipped[j].URI
-	})
-	t := table.NewWriter()
-	t.SetStyle(table.StyleLight)
-	t.SetTitle(fmt.Sprintf("Skipped scenarios (%d)", len(skipped)))
-	t.AppendHeader(table.Row{"feature", "scenario", "reason"})
-	for _, r := range skipped {
-		t.AppendRow(table.Row{r.URI, r.Name, r.Reason})
+		b.WriteString(t.Render())
+		b.WriteString("\n")
 	}
-	_, err := io.WriteString(w, t.Render()+"\n")
+	if unselected > 0 {
+		fmt.Fprintf(&b, "%d scenarios %s.\n", unselected, firstReason(results, conform.ReasonNotSelected))
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func firstReason(results []conform.ScenarioResult, prefix string) string {
+	for _, r := range results {
+		if strings.HasPrefix(r.Reason, prefix) {
+			return r.Reason
+		}
+	}
+	return prefix
 }
 
 // WriteConformSummary writes the failed scenarios with their messages and

@@ -57,12 +57,12 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 		return ctx, errors.Join(errs...)
 	})
 
-	// step registers a world method; godog passes the captured groups.
-	step := func(expr string, f any) { sc.Step(expr, f) }
+	// Each step finds the scenario's world in its context; godog passes
+	// the captured groups as arguments.
 	ww := worldFrom
 
 	// Who calls, and how.
-	step(`^the caller is (customer A|customer B|a customer without the Thread scope|the skill's vendor|another vendor)$`,
+	sc.Step(`^the caller is (customer A|customer B|a customer without the Thread scope|the skill's vendor|another vendor)$`,
 		func(ctx context.Context, phrase string) error {
 			name, ok := identityByPhrase(phrase)
 			if !ok {
@@ -71,78 +71,78 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 			ww(ctx).caller = name
 			return nil
 		})
-	step(`^the caller uses the reference client with the standard retry policy$`, func(ctx context.Context) error {
+	sc.Step(`^the caller uses the reference client with the standard retry policy$`, func(ctx context.Context) error {
 		ww(ctx).retry = true
 		return nil
 	})
 
 	// Create.
-	step(`^(the caller|customer A|customer B) (creates|has created) a new Thread network( with every optional field)?(?: named "([^"]*)")?$`,
+	sc.Step(`^(the caller|customer A|customer B) (creates|has created) a new Thread network( with every optional field)?(?: named "([^"]*)")?$`,
 		func(ctx context.Context, who, verb, full, name string) error {
 			return ww(ctx).stepCreateNew(ctx, who, verb, full, name)
 		})
-	step(`^(the caller|customer A|customer B) (creates|has created) another Thread network with the same extendedPanId named "([^"]*)"$`,
+	sc.Step(`^(the caller|customer A|customer B) (creates|has created) another Thread network with the same extendedPanId named "([^"]*)"$`,
 		func(ctx context.Context, who, verb, name string) error {
 			return ww(ctx).stepCreateAnother(ctx, who, verb, name)
 		})
-	step(`^the caller creates the same Thread network again$`, func(ctx context.Context) error { return ww(ctx).stepCreateSameAgain(ctx) })
-	step(`^customer B creates a Thread network with the same extendedPanId and name but its own key$`,
+	sc.Step(`^the caller creates the same Thread network again$`, func(ctx context.Context) error { return ww(ctx).stepCreateSameAgain(ctx) })
+	sc.Step(`^customer B creates a Thread network with the same extendedPanId and name but its own key$`,
 		func(ctx context.Context) error { return ww(ctx).stepCustomerBSameNetwork(ctx) })
-	step(`^the caller has created (\d+) Thread networks under one extendedPanId$`,
+	sc.Step(`^the caller has created (\d+) Thread networks under one extendedPanId$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepCreateMany(ctx, n) })
-	step(`^the caller creates a Thread network whose (\w+) is (.+)$`,
+	sc.Step(`^the caller creates a Thread network whose (\w+) is (.+)$`,
 		func(ctx context.Context, field, value string) error {
 			return ww(ctx).stepCreateWithField(ctx, field, value)
 		})
-	step(`^the caller sends a create request whose raw body is '(.*)'$`,
+	sc.Step(`^the caller sends a create request whose raw body is '(.*)'$`,
 		func(ctx context.Context, body string) error { return ww(ctx).stepCreateRawBody(ctx, body) })
-	step(`^the caller creates a new Thread network sending the Authorization header "(.*)"$`,
+	sc.Step(`^the caller creates a new Thread network sending the Authorization header "(.*)"$`,
 		func(ctx context.Context, h string) error { return ww(ctx).stepCreateWithHeader(ctx, h) })
-	step(`^the caller creates a new Thread network with that same access token$`,
+	sc.Step(`^the caller creates a new Thread network with that same access token$`,
 		func(ctx context.Context) error { return ww(ctx).stepCreateWithHeld(ctx) })
-	step(`^the caller sends a create request to "([^"]*)"$`,
+	sc.Step(`^the caller sends a create request to "([^"]*)"$`,
 		func(ctx context.Context, p string) error { return ww(ctx).stepCreateAtPath(ctx, p) })
 
 	// List.
-	step(`^(the caller|customer A|customer B) lists the Thread networks for (that extendedPanId|an extendedPanId nobody uses)(?: named "([^"]*)")?( with that same access token)?$`,
+	sc.Step(`^(the caller|customer A|customer B) lists the Thread networks for (that extendedPanId|an extendedPanId nobody uses)(?: named "([^"]*)")?( with that same access token)?$`,
 		func(ctx context.Context, who, which, name, held string) error {
 			return ww(ctx).stepList(ctx, who, which, name, held)
 		})
-	step(`^the caller has listed the Thread networks for that extendedPanId$`, func(ctx context.Context) error { return ww(ctx).stepHasListed(ctx) })
-	step(`^the caller lists the Thread networks for that extendedPanId (\d+) times in a row$`,
+	sc.Step(`^the caller has listed the Thread networks for that extendedPanId$`, func(ctx context.Context) error { return ww(ctx).stepHasListed(ctx) })
+	sc.Step(`^the caller lists the Thread networks for that extendedPanId (\d+) times in a row$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepListTimes(ctx, n) })
-	step(`^the caller lists Thread networks with the query "(.*)"$`,
+	sc.Step(`^the caller lists Thread networks with the query "(.*)"$`,
 		func(ctx context.Context, q string) error { return ww(ctx).stepListQuery(ctx, q) })
-	step(`^the caller lists the Thread networks for that extendedPanId sending the Authorization header "(.*)"$`,
+	sc.Step(`^the caller lists the Thread networks for that extendedPanId sending the Authorization header "(.*)"$`,
 		func(ctx context.Context, h string) error { return ww(ctx).stepListWithHeader(ctx, h) })
-	step(`^the caller lists Thread networks at "([^"]*)"$`,
+	sc.Step(`^the caller lists Thread networks at "([^"]*)"$`,
 		func(ctx context.Context, p string) error { return ww(ctx).stepListAtPath(ctx, p) })
-	step(`^the caller pages through the Thread networks for that extendedPanId (\d+) at a time$`,
+	sc.Step(`^the caller pages through the Thread networks for that extendedPanId (\d+) at a time$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepPage(ctx, n) })
-	step(`^the caller has the nextToken of the first page of (\d+)$`,
+	sc.Step(`^the caller has the nextToken of the first page of (\d+)$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepKeepNextToken(ctx, n) })
-	step(`^the caller sends that nextToken with a different extendedPanId$`, func(ctx context.Context) error { return ww(ctx).stepNextTokenOtherQuery(ctx) })
-	step(`^the caller asks for the next page with that nextToken$`, func(ctx context.Context) error { return ww(ctx).stepNextPage(ctx) })
+	sc.Step(`^the caller sends that nextToken with a different extendedPanId$`, func(ctx context.Context) error { return ww(ctx).stepNextTokenOtherQuery(ctx) })
+	sc.Step(`^the caller asks for the next page with that nextToken$`, func(ctx context.Context) error { return ww(ctx).stepNextPage(ctx) })
 
 	// Skill credentials.
-	step(`^the caller gets the credentials of the skill$`, func(ctx context.Context) error { return ww(ctx).stepGetCredentials(ctx) })
-	step(`^the caller gets the credentials of the skill "([^"]*)"$`,
+	sc.Step(`^the caller gets the credentials of the skill$`, func(ctx context.Context) error { return ww(ctx).stepGetCredentials(ctx) })
+	sc.Step(`^the caller gets the credentials of the skill "([^"]*)"$`,
 		func(ctx context.Context, id string) error { return ww(ctx).stepGetCredentialsOf(ctx, id) })
-	step(`^the caller gets the credentials of a skill whose id is (\d+) characters long$`,
+	sc.Step(`^the caller gets the credentials of a skill whose id is (\d+) characters long$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepGetCredentialsLength(ctx, n) })
-	step(`^the caller gets the credentials of the skill sending the Authorization header "(.*)"$`,
+	sc.Step(`^the caller gets the credentials of the skill sending the Authorization header "(.*)"$`,
 		func(ctx context.Context, h string) error { return ww(ctx).stepGetCredentialsWithHeader(ctx, h) })
-	step(`^the caller gets the credentials of the skill with that same access token$`,
+	sc.Step(`^the caller gets the credentials of the skill with that same access token$`,
 		func(ctx context.Context) error { return ww(ctx).stepGetCredentialsWithHeld(ctx) })
 
 	// Tokens.
-	step(`^a token request is sent with the form "(.*)"$`, func(ctx context.Context, f string) error { return ww(ctx).stepTokenForm(ctx, f) })
-	step(`^(customer A) has exchanged its refresh token for an access token$`,
+	sc.Step(`^a token request is sent with the form "(.*)"$`, func(ctx context.Context, f string) error { return ww(ctx).stepTokenForm(ctx, f) })
+	sc.Step(`^(customer A) has exchanged its refresh token for an access token$`,
 		func(ctx context.Context, who string) error { return ww(ctx).stepHoldToken(ctx, who) })
-	step(`^(the caller) holds an access token$`, func(ctx context.Context, who string) error { return ww(ctx).stepHoldToken(ctx, who) })
+	sc.Step(`^(the caller) holds an access token$`, func(ctx context.Context, who string) error { return ww(ctx).stepHoldToken(ctx, who) })
 
 	// The mock (only @mock-only scenarios).
-	step(`^the mock answers the next (?:(\d+) )?(\w+) requests? with (\d+)(?: and Retry-After (\d+))?$`,
+	sc.Step(`^the mock answers the next (?:(\d+) )?(\w+) requests? with (\d+)(?: and Retry-After (\d+))?$`,
 		func(ctx context.Context, count, op string, status int, ra string) error {
 			n := 0
 			if ra != "" {
@@ -152,46 +152,46 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 			}
 			return ww(ctx).stepFault(ctx, count, op, status, n)
 		})
-	step(`^the mock's clock moves forward (\d+) (seconds|hours)$`,
+	sc.Step(`^the mock's clock moves forward (\d+) (seconds|hours)$`,
 		func(ctx context.Context, n int, unit string) error { return ww(ctx).stepClock(ctx, n, unit) })
-	step(`^the mock limits (\w+) to (\d+) requests? per second per token with Retry-After (\d+)$`,
+	sc.Step(`^the mock limits (\w+) to (\d+) requests? per second per token with Retry-After (\d+)$`,
 		func(ctx context.Context, op string, rate, ra int) error {
 			return ww(ctx).stepRateLimit(ctx, op, rate, ra)
 		})
 
 	// Outcomes.
-	step(`^the status is (\d+)$`, func(ctx context.Context, n int) error { return ww(ctx).stepStatus(ctx, n) })
-	step(`^the answer has no body$`, func(ctx context.Context) error { return ww(ctx).stepNoBody(ctx) })
-	step(`^the answer is a JSON error with a message$`, func(ctx context.Context) error { return ww(ctx).stepJSONError(ctx) })
-	step(`^the answer is the OAuth error "([^"]*)"$`, func(ctx context.Context, c string) error { return ww(ctx).stepOAuthError(ctx, c) })
-	step(`^the answer holds a bearer access token that expires in (\d+) seconds$`,
+	sc.Step(`^the status is (\d+)$`, func(ctx context.Context, n int) error { return ww(ctx).stepStatus(ctx, n) })
+	sc.Step(`^the answer has no body$`, func(ctx context.Context) error { return ww(ctx).stepNoBody(ctx) })
+	sc.Step(`^the answer is a JSON error with a message$`, func(ctx context.Context) error { return ww(ctx).stepJSONError(ctx) })
+	sc.Step(`^the answer is the OAuth error "([^"]*)"$`, func(ctx context.Context, c string) error { return ww(ctx).stepOAuthError(ctx, c) })
+	sc.Step(`^the answer holds a bearer access token that expires in (\d+) seconds$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepBearerToken(ctx, n) })
-	step(`^the network is listed for the caller with every field as created$`, func(ctx context.Context) error { return ww(ctx).stepListedAsCreated(ctx) })
-	step(`^the caller's networks for that extendedPanId are exactly (\d+)$`,
+	sc.Step(`^the network is listed for the caller with every field as created$`, func(ctx context.Context) error { return ww(ctx).stepListedAsCreated(ctx) })
+	sc.Step(`^the caller's networks for that extendedPanId are exactly (\d+)$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepCallerHasExactly(ctx, n) })
-	step(`^the list holds exactly the networks the caller created$`, func(ctx context.Context) error { return ww(ctx).stepListHoldsCreated(ctx) })
-	step(`^the list holds exactly the networks named "([^"]*)"$`,
+	sc.Step(`^the list holds exactly the networks the caller created$`, func(ctx context.Context) error { return ww(ctx).stepListHoldsCreated(ctx) })
+	sc.Step(`^the list holds exactly the networks named "([^"]*)"$`,
 		func(ctx context.Context, n string) error { return ww(ctx).stepListHoldsNamed(ctx, n) })
-	step(`^the list is empty$`, func(ctx context.Context) error { return ww(ctx).stepListEmpty(ctx) })
-	step(`^the last page has no nextToken$`, func(ctx context.Context) error { return ww(ctx).stepNoNextToken(ctx) })
-	step(`^the page holds (\d+) networks and a nextToken$`, func(ctx context.Context, n int) error { return ww(ctx).stepPageHolds(ctx, n) })
-	step(`^every page holds at most (\d+) networks$`, func(ctx context.Context, n int) error { return ww(ctx).stepEveryPageAtMost(ctx, n) })
-	step(`^there are (\d+) pages$`, func(ctx context.Context, n int) error { return ww(ctx).stepPageCount(ctx, n) })
-	step(`^the pages hold each of the (\d+) networks exactly once$`, func(ctx context.Context, n int) error { return ww(ctx).stepPagesHoldEach(ctx, n) })
-	step(`^customer (A|B) sees only its own network for that extendedPanId$`,
+	sc.Step(`^the list is empty$`, func(ctx context.Context) error { return ww(ctx).stepListEmpty(ctx) })
+	sc.Step(`^the last page has no nextToken$`, func(ctx context.Context) error { return ww(ctx).stepNoNextToken(ctx) })
+	sc.Step(`^the page holds (\d+) networks and a nextToken$`, func(ctx context.Context, n int) error { return ww(ctx).stepPageHolds(ctx, n) })
+	sc.Step(`^every page holds at most (\d+) networks$`, func(ctx context.Context, n int) error { return ww(ctx).stepEveryPageAtMost(ctx, n) })
+	sc.Step(`^there are (\d+) pages$`, func(ctx context.Context, n int) error { return ww(ctx).stepPageCount(ctx, n) })
+	sc.Step(`^the pages hold each of the (\d+) networks exactly once$`, func(ctx context.Context, n int) error { return ww(ctx).stepPagesHoldEach(ctx, n) })
+	sc.Step(`^customer (A|B) sees only its own network for that extendedPanId$`,
 		func(ctx context.Context, who string) error { return ww(ctx).stepSeesOnlyOwn(ctx, who) })
-	step(`^the answer holds the skill's messaging client id and secret$`, func(ctx context.Context) error { return ww(ctx).stepCredentialsPresent(ctx) })
-	step(`^the credentials are the mock's well-known skill credentials$`, func(ctx context.Context) error { return ww(ctx).stepWellKnownCredentials(ctx) })
-	step(`^the answer does not contain the skill's client secret$`, func(ctx context.Context) error { return ww(ctx).stepNoSecretLeak(ctx) })
-	step(`^the client made (\d+) attempts?$`, func(ctx context.Context, n int) error { return ww(ctx).stepAttempts(ctx, n) })
-	step(`^the client made (\d+) attempts, the second with a new access token$`,
+	sc.Step(`^the answer holds the skill's messaging client id and secret$`, func(ctx context.Context) error { return ww(ctx).stepCredentialsPresent(ctx) })
+	sc.Step(`^the credentials are the mock's well-known skill credentials$`, func(ctx context.Context) error { return ww(ctx).stepWellKnownCredentials(ctx) })
+	sc.Step(`^the answer does not contain the skill's client secret$`, func(ctx context.Context) error { return ww(ctx).stepNoSecretLeak(ctx) })
+	sc.Step(`^the client made (\d+) attempts?$`, func(ctx context.Context, n int) error { return ww(ctx).stepAttempts(ctx, n) })
+	sc.Step(`^the client made (\d+) attempts, the second with a new access token$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepAttemptsNewToken(ctx, n) })
-	step(`^the mock saw (\d+) (\w+) requests? from the caller$`,
+	sc.Step(`^the mock saw (\d+) (\w+) requests? from the caller$`,
 		func(ctx context.Context, n int, op string) error { return ww(ctx).stepMockSaw(ctx, n, op) })
-	step(`^the mock saw the retry arrive at least (\d+) seconds? after the (\d+)$`,
+	sc.Step(`^the mock saw the retry arrive at least (\d+) seconds? after the (\d+)$`,
 		func(ctx context.Context, s, status int) error { return ww(ctx).stepRetryGap(ctx, s, status) })
-	step(`^every call succeeds$`, func(ctx context.Context) error { return ww(ctx).stepEveryCallSucceeds(ctx) })
-	step(`^no attempt arrived before the Retry-After it was given had passed$`,
+	sc.Step(`^every call succeeds$`, func(ctx context.Context) error { return ww(ctx).stepEveryCallSucceeds(ctx) })
+	sc.Step(`^no attempt arrived before the Retry-After it was given had passed$`,
 		func(ctx context.Context) error { return ww(ctx).stepRetryAfterHonoured(ctx) })
 }
 

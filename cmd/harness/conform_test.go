@@ -64,9 +64,22 @@ func TestConformCmdMock(t *testing.T) {
 			t.Errorf("output lacks %q\n%s", want, out)
 		}
 	}
+	secrets := []string{contract.MockLWAClientSecret, contract.MockCustomerARefresh, contract.MockVendorRefreshToken,
+		contract.MockSkillClientSecret, "Atza|"}
 	for _, f := range []string{"cucumber.json", "junit.xml", "coverage.xml", "conform.json"} {
-		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+		b, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil || len(b) == 0 {
 			t.Errorf("%s: %v", f, err)
+		}
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s holds a secret in clear", f)
+			}
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(out, s) {
+			t.Error("the console output holds a secret in clear")
 		}
 	}
 }

@@ -31,6 +31,10 @@ const (
 	TargetReal = "real"
 )
 
+// ReasonNotSelected starts the skip reason of scenarios a tag expression
+// left out.
+const ReasonNotSelected = "not selected by --tags"
+
 // Defaults of a run.
 const (
 	DefaultRealRate        = 5.0  // requests per second against a real target
@@ -60,7 +64,8 @@ type Options struct {
 	// Tags is a godog tag expression ("@op:token && ~@mock-only").
 	Tags string
 	// Concurrency is how many scenarios run at once (default 16 against the
-	// mock, 2 against a real target, where the rate cap paces them anyway).
+	// mock, 2 against a real target, where the rate cap paces them anyway;
+	// 1 with the pretty format, which interleaves concurrent scenarios).
 	Concurrency int
 	// Format is godog's console format: "progress" (default), "pretty",
 	// or "none".
@@ -118,6 +123,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	if opt.Output == nil {
 		opt.Output = os.Stdout
+	}
+	if opt.Concurrency <= 0 && format == "pretty" {
+		// godog's pretty format interleaves concurrent scenarios.
+		opt.Concurrency = 1
 	}
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = DefaultMockConcurrency
@@ -215,7 +224,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	for _, s := range catalog {
 		r, ok := got[s.Key()]
 		if !ok {
-			r = ScenarioResult{Outcome: Skipped, Reason: "not selected by --tags " + opt.Tags}
+			r = ScenarioResult{Outcome: Skipped, Reason: ReasonNotSelected + " " + opt.Tags}
 			if opt.Tags == "" {
 				r.Reason = "not run"
 			}

@@ -18,7 +18,8 @@ import (
 // Response headers the dispatcher adds to a hit's answer (kept in
 // results.bin; every other response header is dropped).
 const (
-	HeaderPages = "X-Harness-Pages" // get-all-pages: pages walked
+	HeaderPages     = "X-Harness-Pages"     // get-all-pages: pages walked
+	HeaderCoalesced = "X-Harness-Coalesced" // the hit shared an identical call's outcome
 )
 
 // simClient is one simulated client: its own tokens (customer for Credential
@@ -48,22 +49,31 @@ func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("loadgen: hit without a valid simulated client (fragment %q)", req.URL.Fragment)
 	}
 	c := d.clients[hi.Client]
+	// The hit's context: the dispatcher's stop (Ctrl-C) and the hit timeout.
+	// vegeta's requests carry context.Background(); should one carry a
+	// cancellable context, its cancellation is bridged too.
 	var (
 		ctx    context.Context
 		cancel context.CancelFunc
 	)
 	if d.timeout > 0 {
-		ctx, cancel = context.WithTimeout(req.Context(), d.timeout)
+		ctx, cancel = context.WithTimeout(d.stop, d.timeout)
 	} else {
-		ctx, cancel = context.WithCancel(req.Context())
+		ctx, cancel = context.WithCancel(d.stop)
 	}
-	stopAfter := context.AfterFunc(d.stop, cancel)
-	done := func() { stopAfter(); cancel() }
+	done := cancel
+	if req.Context().Done() != nil {
+		stopAfter := context.AfterFunc(req.Context(), cancel)
+		done = func() { stopAfter(); cancel() }
+	}
 
-	r := req.Clone(ctx)
-	r.URL.Fragment, r.URL.RawFragment = "", ""
-	r.Header.Del("X-Vegeta-Seq")
-	r.Header.Del("X-Vegeta-Attack")
+	// A shallow copy with the hit's context and the URL without its
+	// fragment (never sent anyway). vegeta's X-Vegeta-Seq header stays, as
+	// with the vegeta CLI.
+	r := req.WithContext(ctx)
+	u := *req.URL
+	u.Fragment, u.RawFragment = "", ""
+	r.URL = &u
 
 	who := hi.Client
 	if hi.Op == MixToken {
@@ -74,16 +84,25 @@ func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
 		done()
 		return nil, err
 	}
-	release, until, err := d.gate.enter(ctx, gateKey{who: who, key: gk})
-	if err != nil {
+	k := gateKey{who: who, key: gk}
+	f, leader, until, err := d.gate.enter(ctx, k)
+	switch {
+	case err != nil:
 		done()
 		return nil, err
-	}
-	if release == nil {
+	case f == nil:
 		done()
 		return nil, errors.New(suppressedMark + "same request given up on or refused < 60 s ago (quiet until " + until.Format("15:04:05.000") + ")")
+	case !leader:
+		// Coalesced with an identical call that was in flight: its outcome.
+		done()
+		if f.err != nil {
+			return nil, f.err
+		}
+		resp := synthesize(r, f.status, -1)
+		resp.Header.Set(HeaderCoalesced, "1")
+		return resp, nil
 	}
-
 	var resp *http.Response
 	switch hi.Op {
 	case MixGetAllPages:
@@ -97,7 +116,7 @@ func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	default:
 		err = fmt.Errorf("loadgen: unknown operation %q", hi.Op)
 	}
-	release(resp, err)
+	d.gate.release(k, f, resp, err)
 	if err != nil {
 		done()
 		return nil, err
@@ -163,7 +182,9 @@ func walk(ctx context.Context, c *simClient, r *http.Request) (*http.Response, e
 
 func synthesize(r *http.Request, status, pages int) *http.Response {
 	h := http.Header{}
-	h.Set(HeaderPages, strconv.Itoa(pages))
+	if pages >= 0 {
+		h.Set(HeaderPages, strconv.Itoa(pages))
+	}
 	return &http.Response{
 		Status:     fmt.Sprintf("%d %s", status, http.StatusText(status)),
 		StatusCode: status, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,

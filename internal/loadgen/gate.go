@@ -36,65 +36,77 @@ type gateKey struct {
 // generator that fires identical requests (the skill credentials GET has no
 // parameters) would otherwise look like a client retrying too early. The
 // gate therefore
-//   - lets one call per (client, request) be in flight at a time: a hit for
-//     a request already in flight waits for it (its latency includes the
-//     wait), and
+//   - coalesces identical requests: while a call is in flight (its retries
+//     and waits included), a hit for the same request waits for it and
+//     shares its outcome instead of sending again (as golang.org/x/sync's
+//     singleflight does; its latency includes the wait), and
 //   - does not send a request again during its quiet period after the
 //     client gave up on it (C6) or got a non-retryable answer (C2); such hits
 //     are recorded as "suppressed", not sent.
 type gate struct {
 	mu      sync.Mutex
-	flights map[gateKey]chan struct{}
+	flights map[gateKey]*flight
 	quiet   map[gateKey]time.Time
 	now     func() time.Time
 }
 
-func newGate() *gate {
-	return &gate{flights: map[gateKey]chan struct{}{}, quiet: map[gateKey]time.Time{}, now: time.Now}
+// flight is one call in flight and, once done is closed, its outcome.
+type flight struct {
+	done   chan struct{}
+	status int
+	err    error
 }
 
-// enter waits until k is not in flight. It returns until > now when k is in
-// its quiet period (the caller must not send), or a release function that
-// the caller must call with the call's outcome.
-func (g *gate) enter(ctx context.Context, k gateKey) (release func(*http.Response, error), until time.Time, err error) {
-	for {
-		g.mu.Lock()
-		now := g.now()
-		if t, ok := g.quiet[k]; ok {
-			if now.Before(t) {
-				g.mu.Unlock()
-				return nil, t, nil
-			}
-			delete(g.quiet, k)
-		}
-		ch, busy := g.flights[k]
-		if !busy {
-			ch = make(chan struct{})
-			g.flights[k] = ch
+func newGate() *gate {
+	return &gate{flights: map[gateKey]*flight{}, quiet: map[gateKey]time.Time{}, now: time.Now}
+}
+
+// enter returns, for request k: until > now when k is in its quiet period
+// (the caller must not send); or the flight the caller leads (leader true:
+// it must send, then call release); or, after waiting, the finished flight
+// of another caller whose outcome it shares.
+func (g *gate) enter(ctx context.Context, k gateKey) (f *flight, leader bool, until time.Time, err error) {
+	g.mu.Lock()
+	now := g.now()
+	if t, ok := g.quiet[k]; ok {
+		if now.Before(t) {
 			g.mu.Unlock()
-			return func(resp *http.Response, err error) { g.release(k, ch, resp, err) }, time.Time{}, nil
+			return nil, false, t, nil
 		}
+		delete(g.quiet, k)
+	}
+	if f, busy := g.flights[k]; busy {
 		g.mu.Unlock()
 		select {
-		case <-ch:
+		case <-f.done:
+			return f, false, time.Time{}, nil
 		case <-ctx.Done():
-			return nil, time.Time{}, ctx.Err()
+			return nil, false, time.Time{}, ctx.Err()
 		}
 	}
+	f = &flight{done: make(chan struct{})}
+	g.flights[k] = f
+	g.mu.Unlock()
+	return f, true, time.Time{}, nil
 }
 
-func (g *gate) release(k gateKey, ch chan struct{}, resp *http.Response, err error) {
+// release ends the flight with the call's outcome and starts k's quiet
+// period when the client gave up or was refused.
+func (g *gate) release(k gateKey, f *flight, resp *http.Response, err error) {
 	now := g.now()
 	var until time.Time
 	switch {
 	case err != nil:
+		f.err = err
 		if !ctxErr(err) { // not cut short by us: the client gave up
 			until = now.Add(quietPeriod + quietMargin)
 		}
 	case resp.StatusCode < 300:
+		f.status = resp.StatusCode
 	default:
 		// Final non-2xx answer: retryable ones were given up on (C6);
 		// non-retryable ones must not be repeated (C2).
+		f.status = resp.StatusCode
 		q := quietPeriod
 		if ra, _, ok := clients.ParseRetryAfter(resp.Header.Get("Retry-After"), now); ok && ra > q {
 			q = ra
@@ -114,7 +126,7 @@ func (g *gate) release(k gateKey, ch chan struct{}, resp *http.Response, err err
 		}
 	}
 	g.mu.Unlock()
-	close(ch)
+	close(f.done)
 }
 
 func ctxErr(err error) bool { return errors.Is(err, context.Canceled) }

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
+	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
@@ -46,10 +48,16 @@ func newResultWriter(dir string) (*resultWriter, error) {
 
 // keepHeaders keeps only the harness's own response headers.
 func keepHeaders(h http.Header) http.Header {
-	if v := h.Get(HeaderPages); v != "" {
-		return http.Header{HeaderPages: {v}}
+	var out http.Header
+	for _, k := range []string{HeaderPages, HeaderCoalesced} {
+		if v := h.Get(k); v != "" {
+			if out == nil {
+				out = http.Header{}
+			}
+			out[k] = []string{v}
+		}
 	}
-	return nil
+	return out
 }
 
 func (rw *resultWriter) write(r *vegeta.Result) error { return rw.enc.Encode(r) }
@@ -70,7 +78,7 @@ type attemptLog struct {
 	mu        sync.Mutex
 	f         *os.File
 	w         *bufio.Writer
-	enc       *json.Encoder
+	buf       []byte
 	err       error
 	keep      bool
 	limit     int
@@ -87,7 +95,7 @@ func newAttemptLog(dir string, keep bool, limit int, lwaClientID string) (*attem
 		return nil, fmt.Errorf("attempts: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 64<<10)
-	return &attemptLog{f: f, w: w, enc: json.NewEncoder(w), keep: keep, limit: limit,
+	return &attemptLog{f: f, w: w, keep: keep, limit: limit,
 		stats: map[string]*AttemptStats{}, tokenID: redact.ClientID(lwaClientID)}, nil
 }
 
@@ -106,7 +114,8 @@ func (l *attemptLog) ObserveAttempt(a clients.Attempt) {
 		l.throttled++
 	}
 	if l.err == nil {
-		l.err = l.enc.Encode(a)
+		l.buf = appendAttempt(l.buf[:0], &a)
+		_, l.err = l.w.Write(l.buf)
 	}
 	if l.keep {
 		if len(l.events) < l.limit {
@@ -216,4 +225,59 @@ func writeJSON(dir, name string, v any) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
+}
+
+// appendAttempt appends a as one JSON line, exactly as encoding/json would
+// encode clients.Attempt (its field tags), without reflection: the attempt
+// log is on the load generator's hot path.
+func appendAttempt(b []byte, a *clients.Attempt) []byte {
+	b = append(b, `{"operation":`...)
+	b = appendJSONString(b, a.Operation)
+	b = append(b, `,"client":`...)
+	b = appendJSONString(b, a.Client)
+	b = append(b, `,"key":`...)
+	b = appendJSONString(b, a.Key)
+	b = append(b, `,"attempt":`...)
+	b = strconv.AppendInt(b, int64(a.Number), 10)
+	b = append(b, `,"sent":"`...)
+	b = a.Sent.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","received":"`...)
+	b = a.Received.AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","status":`...)
+	b = strconv.AppendInt(b, int64(a.Status), 10)
+	if a.Err != "" {
+		b = append(b, `,"error":`...)
+		b = appendJSONString(b, a.Err)
+	}
+	if a.RetryAfter != 0 {
+		b = append(b, `,"retryAfter":`...)
+		b = strconv.AppendInt(b, int64(a.RetryAfter), 10)
+	}
+	if a.RetryAfterDate {
+		b = append(b, `,"retryAfterDate":true`...)
+	}
+	if a.Delay != 0 {
+		b = append(b, `,"delay":`...)
+		b = strconv.AppendInt(b, int64(a.Delay), 10)
+	}
+	b = append(b, `,"retry":`...)
+	b = strconv.AppendBool(b, a.Retry)
+	if a.Reauth {
+		b = append(b, `,"reauth":true`...)
+	}
+	return append(b, "}\n"...)
+}
+
+// appendJSONString quotes s; plain ASCII directly, anything else through
+// encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }

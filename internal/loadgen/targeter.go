@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -102,6 +103,7 @@ type Targeter struct {
 	clients  int
 	created  uint64
 	gets     []uint64
+	pans     []string // each client's preload extendedPanId
 	data     DataGen
 	ep       Endpoints
 	pageSize int
@@ -134,6 +136,9 @@ func NewTargeter(c TargeterConfig) *Targeter {
 		preload:  c.Preload,
 		grant:    c.Grant,
 		skillID:  c.SkillID,
+	}
+	for i := range t.clients {
+		t.pans = append(t.pans, t.data.PreloadPan(i))
 	}
 	for _, op := range MixOperations() {
 		if w := c.Mix[op]; w > 0 {
@@ -183,31 +188,42 @@ func (t *Targeter) Next(tgt *vegeta.Target) error {
 func fragment(op string, c int) string { return "#op=" + op + "&c=" + strconv.Itoa(c) }
 
 func (t *Targeter) build(tgt *vegeta.Target, op string, c int, n uint64) error {
-	*tgt = vegeta.Target{Header: http.Header{}}
+	*tgt = vegeta.Target{}
 	switch op {
 	case MixCreate:
 		tgt.Method = http.MethodPut
 		tgt.URL = t.ep.Locker + contract.ThreadNetworksPath + fragment(op, c)
 		tgt.Body = t.data.CreateNetwork(n)
-		tgt.Header.Set("Content-Type", "application/json")
+		tgt.Header = http.Header{"Content-Type": {"application/json"}}
 	case MixGet, MixGetAllPages:
 		// get: the n-th get of client c varies maxResults (1–100) and the
 		// networkName filter (none, or one of the preloaded names), so that
 		// successive gets are distinct requests to the back-off rules
 		// (which chain identical requests). get-all-pages walks pageSize
 		// pages of the whole preload.
-		q := url.Values{}
-		q.Set("extendedPanId", t.data.PreloadPan(c))
 		size := t.pageSize
+		name := ""
 		if op == MixGet {
 			size = 1 + int(n%100)
 			if j := int(n/100) % (t.preload + 1); j > 0 {
-				q.Set("networkName", PreloadName(c, j-1))
+				name = PreloadName(c, j-1)
 			}
 		}
-		q.Set("maxResults", strconv.Itoa(size))
+		var b strings.Builder
+		b.Grow(len(t.ep.Locker) + 128)
+		b.WriteString(t.ep.Locker)
+		b.WriteString(contract.ThreadNetworksPath)
+		b.WriteString("?extendedPanId=")
+		b.WriteString(t.pans[c])
+		b.WriteString("&maxResults=")
+		b.WriteString(strconv.Itoa(size))
+		if name != "" {
+			b.WriteString("&networkName=")
+			b.WriteString(url.QueryEscape(name))
+		}
+		b.WriteString(fragment(op, c))
 		tgt.Method = http.MethodGet
-		tgt.URL = t.ep.Locker + contract.ThreadNetworksPath + "?" + q.Encode() + fragment(op, c)
+		tgt.URL = b.String()
 	case MixSkillCredentials:
 		tgt.Method = http.MethodGet
 		tgt.URL = t.ep.SMAPI + fmt.Sprintf(contract.SkillCredentialsFmt, url.PathEscape(t.skillID)) + fragment(op, c)
@@ -220,11 +236,10 @@ func (t *Targeter) build(tgt *vegeta.Target, op string, c int, n uint64) error {
 		tgt.Method = http.MethodPost
 		tgt.URL = t.ep.LWA + contract.TokenPath + fragment(op, c)
 		tgt.Body = []byte(f.Encode())
-		tgt.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		tgt.Header = http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	default:
 		return fmt.Errorf("loadgen: unknown operation %q", op)
 	}
-	tgt.Header.Set("Accept", "application/json")
 	return nil
 }
 
@@ -237,6 +252,11 @@ type HitInfo struct {
 // ParseHit reads the operation and client from a target URL's fragment,
 // falling back to the method and path for URLs without one.
 func ParseHit(method, rawURL string) HitInfo {
+	if i := strings.LastIndexByte(rawURL, '#'); i >= 0 {
+		if hi := parseFragment(rawURL[i+1:]); hi.Op != "" {
+			return hi
+		}
+	}
 	hi := HitInfo{Client: -1}
 	u, err := url.Parse(rawURL)
 	if err != nil {
