@@ -208,6 +208,10 @@ type SLO struct {
 	// MinAchieved is the fraction of the step's rate that must be achieved
 	// (default 0.95).
 	MinAchieved float64 `yaml:"minAchieved,omitempty" json:"minAchieved,omitempty"`
+	// StopOnBreach ends a step ramp once a completed step has missed the
+	// SLO (checked a grace period after the step ends), rather than push the
+	// target further past its capacity.
+	StopOnBreach bool `yaml:"stopOnBreach,omitempty" json:"stopOnBreach,omitempty"`
 }
 
 // ProfileError is a profile problem: the file, the field path and what to do.

@@ -445,7 +445,7 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	}
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
-	interrupted := false
+	interrupted, stoppedEarly := false, false
 	var writeErr error
 	done := ctx.Done()
 	progress := func(final bool) {
@@ -473,6 +473,13 @@ loop:
 		case <-ticker.C:
 			if writeErr == nil {
 				writeErr = rw.flush()
+			}
+			if !stoppedEarly && r.prof.SLO != nil && r.prof.SLO.StopOnBreach && agg.step != nil {
+				if k, ok := breachedStep(agg, *r.prof.SLO, planned, time.Since(attackStart)); ok {
+					stoppedEarly = true
+					notes = append(notes, fmt.Sprintf("the ramp stopped early: step %d (%g/s) missed the SLO", k+1, agg.step.StepRate(k)))
+					atk.Stop()
+				}
 			}
 			_ = alog.flush()
 			progress(false)
@@ -534,6 +541,19 @@ loop:
 		return sum, fmt.Errorf("loadgen: %w", err)
 	}
 	return sum, nil
+}
+
+// breachedStep reports the first completed step that missed the SLO, once
+// a grace period after its end has let its slowest hits come back.
+func breachedStep(agg *aggregator, slo SLO, planned, elapsed time.Duration) (int, bool) {
+	grace := min(agg.step.Every, 2*time.Second)
+	steps, _ := agg.stepSummaries(slo, planned)
+	for _, s := range steps {
+		if s.End+grace <= elapsed && s.Complete && !s.MetSLO {
+			return s.Index, true
+		}
+	}
+	return 0, false
 }
 
 // record turns a vegeta result into the run's record of the hit: latency
