@@ -157,10 +157,14 @@ func WriteLoad(w io.Writer, s *loadgen.Summary) error {
 	for _, n := range s.Notes {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}
+	partial := ""
+	if s.Interrupted || s.Partial {
+		partial = " — on a partial run"
+	}
 	if s.Pass {
-		b.WriteString("Result: PASS\n")
+		fmt.Fprintf(&b, "Result: PASS%s\n", partial)
 	} else {
-		fmt.Fprintf(&b, "Result: FAIL (%s)\n", strings.Join(s.Failed(), ", "))
+		fmt.Fprintf(&b, "Result: FAIL (%s)%s\n", strings.Join(s.Failed(), ", "), partial)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

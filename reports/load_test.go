@@ -41,7 +41,7 @@ func TestWriteLoad(t *testing.T) {
 				HighestRate: 100,
 				Thresholds:  []loadgen.ThresholdResult{{Name: "minRate", Limit: "≥ 50/s", Actual: "1/s"}},
 				Notes:       []string{"no summary.json"}},
-			want: []string{"INTERRUPTED, partial run", "Steps", "MISSED: p99 1.5s > 50ms", "Highest step rate that met the SLO: 100/s", "Result: FAIL (minRate)", "note: no summary.json"},
+			want: []string{"INTERRUPTED, partial run", "Steps", "MISSED: p99 1.5s > 50ms", "Highest step rate that met the SLO: 100/s", "Result: FAIL (minRate) — on a partial run", "note: no summary.json"},
 		},
 	}
 	for _, tt := range tests {

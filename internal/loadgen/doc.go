@@ -23,6 +23,11 @@
 //     client's own retrying clients.Transport (own token, own retry policy),
 //     and every attempt is reported to an Observer that streams it to
 //     attempts.jsonl and feeds the back-off compliance checker.
+//   - Each simulated client behaves as a compliant application: identical
+//     requests in flight are coalesced, and a request the client gave up on
+//     (or was refused) is not sent again within its quiet period, so that
+//     the back-off rules, which chain identical requests, grade the retry
+//     policy rather than the open-model generator (see gate).
 //   - get-all-pages is one hit that walks every page (nextToken) of a query;
 //     its latency is the whole walk, and each page is its own attempt chain.
 //   - Nothing lost: results.bin (vegeta's gob encoding), attempts.jsonl and

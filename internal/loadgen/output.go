@@ -49,12 +49,12 @@ func newResultWriter(dir string) (*resultWriter, error) {
 // keepHeaders keeps only the harness's own response headers.
 func keepHeaders(h http.Header) http.Header {
 	var out http.Header
-	for _, k := range []string{HeaderPages, HeaderCoalesced} {
-		if v := h.Get(k); v != "" {
+	for _, k := range [...]string{HeaderPages, HeaderCoalesced} { // canonical keys
+		if v := h[k]; len(v) > 0 {
 			if out == nil {
 				out = http.Header{}
 			}
-			out[k] = []string{v}
+			out[k] = v[:1]
 		}
 	}
 	return out

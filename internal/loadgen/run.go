@@ -364,6 +364,7 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 			defer cancel()
 			_ = mr.Close(cctx)
 		}()
+		r.log.Info("embedded mock started", "url", mr.URL, "journalSize", mc.JournalSize)
 		r.cfg = clients.MockConfig(mr.URL)
 		r.ep = Endpoints{Locker: mr.URL, SMAPI: mr.URL, LWA: mr.URL}
 	}
@@ -404,6 +405,7 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 		}
 		return nil, fmt.Errorf("loadgen: set up simulated clients: %w", err)
 	}
+	r.log.Info("simulated clients ready", "clients", len(sims), "policy", policy.Name())
 	if err := r.applyMock(bg); err != nil {
 		return nil, err
 	}
@@ -437,6 +439,7 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	agg := newAggregator(r.prof, r.sched.Schedule)
 	planned := r.prof.Duration.D()
 	attackStart := time.Now()
+	r.log.Info("attack started", "pacer", r.sched.String(), "duration", planned, "out", r.opts.OutDir)
 	results := atk.Attack(tg.Targeter(), r.sched, planned, r.prof.Name)
 
 	every := r.opts.ProgressEvery
@@ -494,6 +497,7 @@ loop:
 		}
 	}
 	elapsed := time.Since(attackStart)
+	r.log.Info("attack ended", "elapsed", elapsed, "hits", r.hits.Load(), "interrupted", interrupted)
 	progress(true)
 	if writeErr == nil {
 		writeErr = rw.flush()

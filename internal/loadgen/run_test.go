@@ -3,6 +3,7 @@ package loadgen_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -367,7 +368,7 @@ func networkKey(t *testing.T, body []byte) []string {
 			PSKc string `json:"pskc"`
 		} `json:"threadNetwork"`
 	}
-	if err := jsonUnmarshal(body, &b); err != nil {
+	if err := json.Unmarshal(body, &b); err != nil {
 		t.Fatal(err)
 	}
 	return []string{b.N.Key, b.N.PSKc}

@@ -315,8 +315,10 @@ func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummar
 			Index: k, Rate: a.step.StepRate(k), Start: start, End: end,
 			Op: st.summary("step", 0),
 		}
-		// Complete: hits were sent up to the step's end (within two intervals).
-		ss.Complete = lastDue >= end-time.Duration(2*float64(time.Second)/max(ss.Rate, 1))
+		// Complete: hits were sent up to the step's end (within 2 % of the
+		// step, or two intervals: the attack's last ticks may go unsent).
+		tol := max(time.Duration(2*float64(time.Second)/max(ss.Rate, 1)), (end-start)/50)
+		ss.Complete = lastDue >= end-tol
 		if ss.Op.Requests > 0 && ss.Rate > 0 {
 			// Hits over their send span plus one interval: exactly the
 			// step's rate when the generator kept up, lower when it fell behind.
