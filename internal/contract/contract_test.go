@@ -1,0 +1,75 @@
+package contract_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/alexa-harness/harness/internal/contract"
+)
+
+func TestDocumentedCoversContractTable(t *testing.T) {
+	// The status table of ../shared/contract.md, row by row.
+	cases := []struct {
+		op   string
+		want []int
+	}{
+		{contract.OpCreateThreadNetwork, []int{200, 400, 401, 403, 404, 409, 429, 500, 503}},
+		{contract.OpGetThreadNetworks, []int{200, 400, 401, 403, 404, 429, 500, 503}},
+		{contract.OpGetSkillCredentials, []int{200, 400, 401, 403, 404, 429, 500, 503}},
+		{contract.OpToken, []int{200, 400, 401}},
+	}
+	doc := contract.Documented()
+	if len(doc) != len(cases) {
+		t.Fatalf("Documented() has %d operations, want %d", len(doc), len(cases))
+	}
+	for _, c := range cases {
+		if got := doc[c.op]; !slices.Equal(got, c.want) {
+			t.Errorf("Documented()[%s] = %v, want %v", c.op, got, c.want)
+		}
+		if !slices.Contains(contract.Operations(), c.op) {
+			t.Errorf("Operations() lacks %s", c.op)
+		}
+	}
+	if got, want := contract.SortedStatuses(), []int{200, 400, 401, 403, 404, 409, 429, 500, 503}; !slices.Equal(got, want) {
+		t.Errorf("SortedStatuses() = %v, want %v", got, want)
+	}
+}
+
+func TestRetryable(t *testing.T) {
+	cases := []struct {
+		status int
+		want   bool
+	}{
+		{200, false}, {400, false}, {401, false}, {403, false}, {404, false}, {409, false},
+		{429, true}, {500, true}, {503, true}, {502, false},
+	}
+	for _, c := range cases {
+		if got := contract.Retryable(c.status); got != c.want {
+			t.Errorf("Retryable(%d) = %v, want %v", c.status, got, c.want)
+		}
+	}
+}
+
+func TestRequestKey(t *testing.T) {
+	base := contract.RequestKey("PUT", "/credentiallocker/v2/threadNetworks", []byte(`{"a":1}`))
+	cases := []struct {
+		name              string
+		method, uri, body string
+		same              bool
+	}{
+		{"identical", "PUT", "/credentiallocker/v2/threadNetworks", `{"a":1}`, true},
+		{"other method", "GET", "/credentiallocker/v2/threadNetworks", `{"a":1}`, false},
+		{"other query", "PUT", "/credentiallocker/v2/threadNetworks?x=1", `{"a":1}`, false},
+		{"other body", "PUT", "/credentiallocker/v2/threadNetworks", `{"a":2}`, false},
+		{"field boundary moved", "PUT", "/credentiallocker/v2/threadNetworks{", `"a":1}`, false},
+	}
+	for _, c := range cases {
+		got := contract.RequestKey(c.method, c.uri, []byte(c.body))
+		if len(got) != 16 {
+			t.Errorf("%s: key %q is not 16 hex digits", c.name, got)
+		}
+		if (got == base) != c.same {
+			t.Errorf("%s: key equal to base = %v, want %v", c.name, got == base, c.same)
+		}
+	}
+}
