@@ -466,7 +466,7 @@ func TokenRequestClient(body []byte) string {
 	case "authorization_code":
 		grant = v.Get("code")
 	}
-	return redact.ClientID(v.Get("client_id") + " " + grant)
+	return redact.TokenRequestClientID(v.Get("client_id"), grant)
 }
 
 func redactErr(err error, tok string) string {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/alexa-harness/harness/internal/mock"
 )
 
 // Operation names of a profile's mix.
@@ -158,24 +160,13 @@ type MockSpec struct {
 	Faults    []FaultSpec    `yaml:"faults,omitempty" json:"faults,omitempty"`
 }
 
-// RateLimitSpec mirrors mock.RateLimit.
-type RateLimitSpec struct {
-	Operation  string  `yaml:"operation" json:"operation"`
-	Rate       float64 `yaml:"rate" json:"rate"`
-	Burst      int     `yaml:"burst" json:"burst"`
-	RetryAfter int     `yaml:"retryAfter" json:"retryAfter"`
-}
+// RateLimitSpec is the mock's rate limit for the run, as the control API
+// takes it.
+type RateLimitSpec = mock.RateLimit
 
-// FaultSpec mirrors mock.Fault.
-type FaultSpec struct {
-	Operation   string  `yaml:"operation" json:"operation"`
-	Status      int     `yaml:"status,omitempty" json:"status,omitempty"`
-	Count       int     `yaml:"count,omitempty" json:"count,omitempty"`
-	Probability float64 `yaml:"probability,omitempty" json:"probability,omitempty"`
-	RetryAfter  int     `yaml:"retryAfter,omitempty" json:"retryAfter,omitempty"`
-	DelayMs     int     `yaml:"delayMs,omitempty" json:"delayMs,omitempty"`
-	Reset       bool    `yaml:"reset,omitempty" json:"reset,omitempty"`
-}
+// FaultSpec is one fault installed on the mock for the run, as the control
+// API takes it.
+type FaultSpec = mock.Fault
 
 // Thresholds decide whether a run passes.
 type Thresholds struct {
@@ -474,7 +465,7 @@ func knownFields(typeName string) []string {
 		RateLimitSpec{}, FaultSpec{}, Thresholds{}, LatencyLimits{}, SLO{}}
 	for _, v := range types {
 		t := reflect.TypeOf(v)
-		if "loadgen."+t.Name() != typeName {
+		if t.String() != typeName {
 			continue
 		}
 		var names []string

@@ -819,13 +819,12 @@ func (r *run) applyMock(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if rl := r.prof.Mock.RateLimit; rl != nil {
-		if err := ctl.SetRateLimit(ctx, mock.RateLimit{Operation: rl.Operation, Rate: rl.Rate, Burst: rl.Burst, RetryAfter: rl.RetryAfter}); err != nil {
+		if err := ctl.SetRateLimit(ctx, *rl); err != nil {
 			return fmt.Errorf("loadgen: mock.rateLimit: %w", err)
 		}
 	}
 	for i, f := range r.prof.Mock.Faults {
-		if _, err := ctl.AddFault(ctx, mock.Fault{Operation: f.Operation, Status: f.Status, Count: f.Count,
-			Probability: f.Probability, RetryAfter: f.RetryAfter, DelayMs: f.DelayMs, Reset: f.Reset}); err != nil {
+		if _, err := ctl.AddFault(ctx, f); err != nil {
 			return fmt.Errorf("loadgen: mock.faults[%d]: %w", i, err)
 		}
 	}

@@ -11,28 +11,30 @@ import (
 	"time"
 )
 
-// Fault is the body of POST /__harness/faults: the next Count requests to
+// Fault is the body of POST /__harness/faults (and an entry of a load
+// profile's mock.faults): the next Count requests to
 // Operation (or "*" for any), each with Probability, answer Status (with
 // Retry-After when RetryAfter > 0) after DelayMs; with Reset the connection is
 // closed instead of answered.
 type Fault struct {
-	Operation   string  `json:"operation"`
-	Status      int     `json:"status,omitempty"`
-	Count       int     `json:"count,omitempty"`
-	Probability float64 `json:"probability,omitempty"`
-	RetryAfter  int     `json:"retryAfter,omitempty"`
-	DelayMs     int     `json:"delayMs,omitempty"`
-	Reset       bool    `json:"reset,omitempty"`
+	Operation   string  `yaml:"operation" json:"operation"`
+	Status      int     `yaml:"status,omitempty" json:"status,omitempty"`
+	Count       int     `yaml:"count,omitempty" json:"count,omitempty"`
+	Probability float64 `yaml:"probability,omitempty" json:"probability,omitempty"`
+	RetryAfter  int     `yaml:"retryAfter,omitempty" json:"retryAfter,omitempty"`
+	DelayMs     int     `yaml:"delayMs,omitempty" json:"delayMs,omitempty"`
+	Reset       bool    `yaml:"reset,omitempty" json:"reset,omitempty"`
 }
 
-// RateLimit is the body of PUT /__harness/ratelimit: a per-token token bucket
+// RateLimit is the body of PUT /__harness/ratelimit (and a load profile's
+// mock.rateLimit): a per-token token bucket
 // of Rate requests per second and Burst for Operation (or "*"); over it the
 // mock answers 429 with Retry-After: RetryAfter. Rate 0 removes the limit.
 type RateLimit struct {
-	Operation  string  `json:"operation"`
-	Rate       float64 `json:"rate"`
-	Burst      int     `json:"burst"`
-	RetryAfter int     `json:"retryAfter"`
+	Operation  string  `yaml:"operation" json:"operation"`
+	Rate       float64 `yaml:"rate" json:"rate"`
+	Burst      int     `yaml:"burst" json:"burst"`
+	RetryAfter int     `yaml:"retryAfter" json:"retryAfter"`
 }
 
 // JournalEntry is one request the mock saw, as GET /__harness/journal lists

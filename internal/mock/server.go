@@ -432,7 +432,7 @@ func (s *Server) clientOf(x *exchange, body []byte) string {
 // space. Clients that log their own token attempts use it to match the
 // journal. It reveals neither value.
 func TokenRequestClient(clientID, grantCredential string) string {
-	return redact.ClientID(clientID + " " + grantCredential)
+	return redact.TokenRequestClientID(clientID, grantCredential)
 }
 
 var errTooLarge = errors.New("request body too large")

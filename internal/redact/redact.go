@@ -39,6 +39,15 @@ func ClientID(token string) string {
 	return "client-" + hex.EncodeToString(sum[:])[:8]
 }
 
+// TokenRequestClientID is the client id of an LWA token request: ClientID of
+// the LWA client id and the grant's credential (refresh token or
+// authorization code; empty for client_credentials) joined by a space. The
+// mock's journal and the clients' attempt log both use it, so the two views
+// of token requests join. It reveals neither value.
+func TokenRequestClientID(lwaClientID, grantCredential string) string {
+	return ClientID(lwaClientID + " " + grantCredential)
+}
+
 // Secret is a string that must never be shown in clear.
 type Secret string
 
