@@ -53,8 +53,8 @@ type junitMessage struct {
 // WriteCoverageJUnit writes the coverage matrix of a conformance run as
 // JUnit XML: one test case per documented (operation, status) pair, failed
 // when a covering scenario failed or no scenario covers it, skipped (with
-// the reasons) when every covering scenario was skipped. godog's own JUnit
-// report lists the scenarios; this one lets CI show the matrix.
+// the reasons) when every covering scenario was skipped. The JUnit
+// WriteScenarioJUnit lists the scenarios; this one lets CI show the matrix.
 func WriteCoverageJUnit(w io.Writer, res conform.Result) error {
 	suite := junitSuite{
 		Name: "coverage",
@@ -99,3 +99,66 @@ func WriteCoverageJUnit(w io.Writer, res conform.Result) error {
 }
 
 func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }
+
+// WriteScenarioJUnit writes the scenarios of a conformance run as JUnit XML:
+// one testsuite per feature, one test case per scenario (an outline
+// contributes one per Examples row), with <failure message="…"> for a
+// failed scenario and <skipped message="reason"/> for a skipped one, and
+// the counts of each suite and of the whole document. Failure messages are
+// the runner's, already scrubbed of secrets.
+func WriteScenarioJUnit(w io.Writer, res conform.Result) error {
+	doc := junitSuites{Name: "harness conform", Time: seconds(res.Duration.Seconds())}
+	index := map[string]int{}
+	var times []float64
+	for _, s := range res.Scenarios {
+		i, ok := index[s.URI]
+		if !ok {
+			i = len(doc.Suites)
+			index[s.URI] = i
+			name := s.Feature
+			if name == "" {
+				name = s.URI
+			}
+			doc.Suites = append(doc.Suites, junitSuite{Name: name,
+				Properties: []junitProperty{{Name: "uri", Value: s.URI}}})
+			times = append(times, 0)
+		}
+		suite := &doc.Suites[i]
+		tc := junitCase{Name: s.Name, ClassName: s.Feature, Time: seconds(s.Duration.Seconds())}
+		switch s.Outcome {
+		case conform.Failed:
+			msg := s.Failure
+			if msg == "" {
+				msg = "failed"
+			}
+			tc.Failure = &junitMessage{Type: "failed", Message: msg, Text: msg}
+			suite.Failures++
+		case conform.Skipped:
+			reason := s.Reason
+			if reason == "" {
+				reason = "skipped"
+			}
+			tc.Skipped = &junitMessage{Message: reason}
+			suite.Skipped++
+		}
+		suite.Tests++
+		times[i] += s.Duration.Seconds()
+		suite.Cases = append(suite.Cases, tc)
+	}
+	for i := range doc.Suites {
+		doc.Suites[i].Time = seconds(times[i])
+		doc.Tests += doc.Suites[i].Tests
+		doc.Failures += doc.Suites[i].Failures
+		doc.Skipped += doc.Suites[i].Skipped
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("scenario junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -62,7 +62,7 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 	ww := worldFrom
 
 	// Who calls, and how.
-	sc.Step(`^the caller is (customer A|customer B|a customer without the Thread scope|the skill's vendor|another vendor)$`,
+	scrubbedStep(sc, `^the caller is (customer A|customer B|a customer without the Thread scope|the skill's vendor|another vendor)$`,
 		func(ctx context.Context, phrase string) error {
 			name, ok := identityByPhrase(phrase)
 			if !ok {
@@ -71,78 +71,78 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 			ww(ctx).caller = name
 			return nil
 		})
-	sc.Step(`^the caller uses the reference client with the standard retry policy$`, func(ctx context.Context) error {
+	scrubbedStep(sc, `^the caller uses the reference client with the standard retry policy$`, func(ctx context.Context) error {
 		ww(ctx).retry = true
 		return nil
 	})
 
 	// Create.
-	sc.Step(`^(the caller|customer A|customer B) (creates|has created) a new Thread network( with every optional field)?(?: named "([^"]*)")?$`,
+	scrubbedStep(sc, `^(the caller|customer A|customer B) (creates|has created) a new Thread network( with every optional field)?(?: named "([^"]*)")?$`,
 		func(ctx context.Context, who, verb, full, name string) error {
 			return ww(ctx).stepCreateNew(ctx, who, verb, full, name)
 		})
-	sc.Step(`^(the caller|customer A|customer B) (creates|has created) another Thread network with the same extendedPanId named "([^"]*)"$`,
+	scrubbedStep(sc, `^(the caller|customer A|customer B) (creates|has created) another Thread network with the same extendedPanId named "([^"]*)"$`,
 		func(ctx context.Context, who, verb, name string) error {
 			return ww(ctx).stepCreateAnother(ctx, who, verb, name)
 		})
-	sc.Step(`^the caller creates the same Thread network again$`, func(ctx context.Context) error { return ww(ctx).stepCreateSameAgain(ctx) })
-	sc.Step(`^customer B creates a Thread network with the same extendedPanId and name but its own key$`,
+	scrubbedStep(sc, `^the caller creates the same Thread network again$`, func(ctx context.Context) error { return ww(ctx).stepCreateSameAgain(ctx) })
+	scrubbedStep(sc, `^customer B creates a Thread network with the same extendedPanId and name but its own key$`,
 		func(ctx context.Context) error { return ww(ctx).stepCustomerBSameNetwork(ctx) })
-	sc.Step(`^the caller has created (\d+) Thread networks under one extendedPanId$`,
+	scrubbedStep(sc, `^the caller has created (\d+) Thread networks under one extendedPanId$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepCreateMany(ctx, n) })
-	sc.Step(`^the caller creates a Thread network whose (\w+) is (.+)$`,
+	scrubbedStep(sc, `^the caller creates a Thread network whose (\w+) is (.+)$`,
 		func(ctx context.Context, field, value string) error {
 			return ww(ctx).stepCreateWithField(ctx, field, value)
 		})
-	sc.Step(`^the caller sends a create request whose raw body is '(.*)'$`,
+	scrubbedStep(sc, `^the caller sends a create request whose raw body is '(.*)'$`,
 		func(ctx context.Context, body string) error { return ww(ctx).stepCreateRawBody(ctx, body) })
-	sc.Step(`^the caller creates a new Thread network sending the Authorization header "(.*)"$`,
+	scrubbedStep(sc, `^the caller creates a new Thread network sending the Authorization header "(.*)"$`,
 		func(ctx context.Context, h string) error { return ww(ctx).stepCreateWithHeader(ctx, h) })
-	sc.Step(`^the caller creates a new Thread network with that same access token$`,
+	scrubbedStep(sc, `^the caller creates a new Thread network with that same access token$`,
 		func(ctx context.Context) error { return ww(ctx).stepCreateWithHeld(ctx) })
-	sc.Step(`^the caller sends a create request to "([^"]*)"$`,
+	scrubbedStep(sc, `^the caller sends a create request to "([^"]*)"$`,
 		func(ctx context.Context, p string) error { return ww(ctx).stepCreateAtPath(ctx, p) })
 
 	// List.
-	sc.Step(`^(the caller|customer A|customer B) lists the Thread networks for (that extendedPanId|an extendedPanId nobody uses)(?: named "([^"]*)")?( with that same access token)?$`,
+	scrubbedStep(sc, `^(the caller|customer A|customer B) lists the Thread networks for (that extendedPanId|an extendedPanId nobody uses)(?: named "([^"]*)")?( with that same access token)?$`,
 		func(ctx context.Context, who, which, name, held string) error {
 			return ww(ctx).stepList(ctx, who, which, name, held)
 		})
-	sc.Step(`^the caller has listed the Thread networks for that extendedPanId$`, func(ctx context.Context) error { return ww(ctx).stepHasListed(ctx) })
-	sc.Step(`^the caller lists the Thread networks for that extendedPanId (\d+) times in a row$`,
+	scrubbedStep(sc, `^the caller has listed the Thread networks for that extendedPanId$`, func(ctx context.Context) error { return ww(ctx).stepHasListed(ctx) })
+	scrubbedStep(sc, `^the caller lists the Thread networks for that extendedPanId (\d+) times in a row$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepListTimes(ctx, n) })
-	sc.Step(`^the caller lists Thread networks with the query "(.*)"$`,
+	scrubbedStep(sc, `^the caller lists Thread networks with the query "(.*)"$`,
 		func(ctx context.Context, q string) error { return ww(ctx).stepListQuery(ctx, q) })
-	sc.Step(`^the caller lists the Thread networks for that extendedPanId sending the Authorization header "(.*)"$`,
+	scrubbedStep(sc, `^the caller lists the Thread networks for that extendedPanId sending the Authorization header "(.*)"$`,
 		func(ctx context.Context, h string) error { return ww(ctx).stepListWithHeader(ctx, h) })
-	sc.Step(`^the caller lists Thread networks at "([^"]*)"$`,
+	scrubbedStep(sc, `^the caller lists Thread networks at "([^"]*)"$`,
 		func(ctx context.Context, p string) error { return ww(ctx).stepListAtPath(ctx, p) })
-	sc.Step(`^the caller pages through the Thread networks for that extendedPanId (\d+) at a time$`,
+	scrubbedStep(sc, `^the caller pages through the Thread networks for that extendedPanId (\d+) at a time$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepPage(ctx, n) })
-	sc.Step(`^the caller has the nextToken of the first page of (\d+)$`,
+	scrubbedStep(sc, `^the caller has the nextToken of the first page of (\d+)$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepKeepNextToken(ctx, n) })
-	sc.Step(`^the caller sends that nextToken with a different extendedPanId$`, func(ctx context.Context) error { return ww(ctx).stepNextTokenOtherQuery(ctx) })
-	sc.Step(`^the caller asks for the next page with that nextToken$`, func(ctx context.Context) error { return ww(ctx).stepNextPage(ctx) })
+	scrubbedStep(sc, `^the caller sends that nextToken with a different extendedPanId$`, func(ctx context.Context) error { return ww(ctx).stepNextTokenOtherQuery(ctx) })
+	scrubbedStep(sc, `^the caller asks for the next page with that nextToken$`, func(ctx context.Context) error { return ww(ctx).stepNextPage(ctx) })
 
 	// Skill credentials.
-	sc.Step(`^the caller gets the credentials of the skill$`, func(ctx context.Context) error { return ww(ctx).stepGetCredentials(ctx) })
-	sc.Step(`^the caller gets the credentials of the skill "([^"]*)"$`,
+	scrubbedStep(sc, `^the caller gets the credentials of the skill$`, func(ctx context.Context) error { return ww(ctx).stepGetCredentials(ctx) })
+	scrubbedStep(sc, `^the caller gets the credentials of the skill "([^"]*)"$`,
 		func(ctx context.Context, id string) error { return ww(ctx).stepGetCredentialsOf(ctx, id) })
-	sc.Step(`^the caller gets the credentials of a skill whose id is (\d+) characters long$`,
+	scrubbedStep(sc, `^the caller gets the credentials of a skill whose id is (\d+) characters long$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepGetCredentialsLength(ctx, n) })
-	sc.Step(`^the caller gets the credentials of the skill sending the Authorization header "(.*)"$`,
+	scrubbedStep(sc, `^the caller gets the credentials of the skill sending the Authorization header "(.*)"$`,
 		func(ctx context.Context, h string) error { return ww(ctx).stepGetCredentialsWithHeader(ctx, h) })
-	sc.Step(`^the caller gets the credentials of the skill with that same access token$`,
+	scrubbedStep(sc, `^the caller gets the credentials of the skill with that same access token$`,
 		func(ctx context.Context) error { return ww(ctx).stepGetCredentialsWithHeld(ctx) })
 
 	// Tokens.
-	sc.Step(`^a token request is sent with the form "(.*)"$`, func(ctx context.Context, f string) error { return ww(ctx).stepTokenForm(ctx, f) })
-	sc.Step(`^(customer A) has exchanged its refresh token for an access token$`,
+	scrubbedStep(sc, `^a token request is sent with the form "(.*)"$`, func(ctx context.Context, f string) error { return ww(ctx).stepTokenForm(ctx, f) })
+	scrubbedStep(sc, `^(customer A) has exchanged its refresh token for an access token$`,
 		func(ctx context.Context, who string) error { return ww(ctx).stepHoldToken(ctx, who) })
-	sc.Step(`^(the caller) holds an access token$`, func(ctx context.Context, who string) error { return ww(ctx).stepHoldToken(ctx, who) })
+	scrubbedStep(sc, `^(the caller) holds an access token$`, func(ctx context.Context, who string) error { return ww(ctx).stepHoldToken(ctx, who) })
 
 	// The mock (only @mock-only scenarios).
-	sc.Step(`^the mock answers the next (?:(\d+) )?(\w+) requests? with (\d+)(?: and Retry-After (\d+))?$`,
+	scrubbedStep(sc, `^the mock answers the next (?:(\d+) )?(\w+) requests? with (\d+)(?: and Retry-After (\d+))?$`,
 		func(ctx context.Context, count, op string, status int, ra string) error {
 			n := 0
 			if ra != "" {
@@ -152,46 +152,46 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 			}
 			return ww(ctx).stepFault(ctx, count, op, status, n)
 		})
-	sc.Step(`^the mock's clock moves forward (\d+) (seconds|hours)$`,
+	scrubbedStep(sc, `^the mock's clock moves forward (\d+) (seconds|hours)$`,
 		func(ctx context.Context, n int, unit string) error { return ww(ctx).stepClock(ctx, n, unit) })
-	sc.Step(`^the mock limits (\w+) to (\d+) requests? per second per token with Retry-After (\d+)$`,
+	scrubbedStep(sc, `^the mock limits (\w+) to (\d+) requests? per second per token with Retry-After (\d+)$`,
 		func(ctx context.Context, op string, rate, ra int) error {
 			return ww(ctx).stepRateLimit(ctx, op, rate, ra)
 		})
 
 	// Outcomes.
-	sc.Step(`^the status is (\d+)$`, func(ctx context.Context, n int) error { return ww(ctx).stepStatus(ctx, n) })
-	sc.Step(`^the answer has no body$`, func(ctx context.Context) error { return ww(ctx).stepNoBody(ctx) })
-	sc.Step(`^the answer is a JSON error with a message$`, func(ctx context.Context) error { return ww(ctx).stepJSONError(ctx) })
-	sc.Step(`^the answer is the OAuth error "([^"]*)"$`, func(ctx context.Context, c string) error { return ww(ctx).stepOAuthError(ctx, c) })
-	sc.Step(`^the answer holds a bearer access token that expires in (\d+) seconds$`,
+	scrubbedStep(sc, `^the status is (\d+)$`, func(ctx context.Context, n int) error { return ww(ctx).stepStatus(ctx, n) })
+	scrubbedStep(sc, `^the answer has no body$`, func(ctx context.Context) error { return ww(ctx).stepNoBody(ctx) })
+	scrubbedStep(sc, `^the answer is a JSON error with a message$`, func(ctx context.Context) error { return ww(ctx).stepJSONError(ctx) })
+	scrubbedStep(sc, `^the answer is the OAuth error "([^"]*)"$`, func(ctx context.Context, c string) error { return ww(ctx).stepOAuthError(ctx, c) })
+	scrubbedStep(sc, `^the answer holds a bearer access token that expires in (\d+) seconds$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepBearerToken(ctx, n) })
-	sc.Step(`^the network is listed for the caller with every field as created$`, func(ctx context.Context) error { return ww(ctx).stepListedAsCreated(ctx) })
-	sc.Step(`^the caller's networks for that extendedPanId are exactly (\d+)$`,
+	scrubbedStep(sc, `^the network is listed for the caller with every field as created$`, func(ctx context.Context) error { return ww(ctx).stepListedAsCreated(ctx) })
+	scrubbedStep(sc, `^the caller's networks for that extendedPanId are exactly (\d+)$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepCallerHasExactly(ctx, n) })
-	sc.Step(`^the list holds exactly the networks the caller created$`, func(ctx context.Context) error { return ww(ctx).stepListHoldsCreated(ctx) })
-	sc.Step(`^the list holds exactly the networks named "([^"]*)"$`,
+	scrubbedStep(sc, `^the list holds exactly the networks the caller created$`, func(ctx context.Context) error { return ww(ctx).stepListHoldsCreated(ctx) })
+	scrubbedStep(sc, `^the list holds exactly the networks named "([^"]*)"$`,
 		func(ctx context.Context, n string) error { return ww(ctx).stepListHoldsNamed(ctx, n) })
-	sc.Step(`^the list is empty$`, func(ctx context.Context) error { return ww(ctx).stepListEmpty(ctx) })
-	sc.Step(`^the last page has no nextToken$`, func(ctx context.Context) error { return ww(ctx).stepNoNextToken(ctx) })
-	sc.Step(`^the page holds (\d+) networks and a nextToken$`, func(ctx context.Context, n int) error { return ww(ctx).stepPageHolds(ctx, n) })
-	sc.Step(`^every page holds at most (\d+) networks$`, func(ctx context.Context, n int) error { return ww(ctx).stepEveryPageAtMost(ctx, n) })
-	sc.Step(`^there are (\d+) pages$`, func(ctx context.Context, n int) error { return ww(ctx).stepPageCount(ctx, n) })
-	sc.Step(`^the pages hold each of the (\d+) networks exactly once$`, func(ctx context.Context, n int) error { return ww(ctx).stepPagesHoldEach(ctx, n) })
-	sc.Step(`^customer (A|B) sees only its own network for that extendedPanId$`,
+	scrubbedStep(sc, `^the list is empty$`, func(ctx context.Context) error { return ww(ctx).stepListEmpty(ctx) })
+	scrubbedStep(sc, `^the last page has no nextToken$`, func(ctx context.Context) error { return ww(ctx).stepNoNextToken(ctx) })
+	scrubbedStep(sc, `^the page holds (\d+) networks and a nextToken$`, func(ctx context.Context, n int) error { return ww(ctx).stepPageHolds(ctx, n) })
+	scrubbedStep(sc, `^every page holds at most (\d+) networks$`, func(ctx context.Context, n int) error { return ww(ctx).stepEveryPageAtMost(ctx, n) })
+	scrubbedStep(sc, `^there are (\d+) pages$`, func(ctx context.Context, n int) error { return ww(ctx).stepPageCount(ctx, n) })
+	scrubbedStep(sc, `^the pages hold each of the (\d+) networks exactly once$`, func(ctx context.Context, n int) error { return ww(ctx).stepPagesHoldEach(ctx, n) })
+	scrubbedStep(sc, `^customer (A|B) sees only its own network for that extendedPanId$`,
 		func(ctx context.Context, who string) error { return ww(ctx).stepSeesOnlyOwn(ctx, who) })
-	sc.Step(`^the answer holds the skill's messaging client id and secret$`, func(ctx context.Context) error { return ww(ctx).stepCredentialsPresent(ctx) })
-	sc.Step(`^the credentials are the mock's well-known skill credentials$`, func(ctx context.Context) error { return ww(ctx).stepWellKnownCredentials(ctx) })
-	sc.Step(`^the answer does not contain the skill's client secret$`, func(ctx context.Context) error { return ww(ctx).stepNoSecretLeak(ctx) })
-	sc.Step(`^the client made (\d+) attempts?$`, func(ctx context.Context, n int) error { return ww(ctx).stepAttempts(ctx, n) })
-	sc.Step(`^the client made (\d+) attempts, the second with a new access token$`,
+	scrubbedStep(sc, `^the answer holds the skill's messaging client id and secret$`, func(ctx context.Context) error { return ww(ctx).stepCredentialsPresent(ctx) })
+	scrubbedStep(sc, `^the credentials are the mock's well-known skill credentials$`, func(ctx context.Context) error { return ww(ctx).stepWellKnownCredentials(ctx) })
+	scrubbedStep(sc, `^the answer does not contain the skill's client secret$`, func(ctx context.Context) error { return ww(ctx).stepNoSecretLeak(ctx) })
+	scrubbedStep(sc, `^the client made (\d+) attempts?$`, func(ctx context.Context, n int) error { return ww(ctx).stepAttempts(ctx, n) })
+	scrubbedStep(sc, `^the client made (\d+) attempts, the second with a new access token$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepAttemptsNewToken(ctx, n) })
-	sc.Step(`^the mock saw (\d+) (\w+) requests? from the caller$`,
+	scrubbedStep(sc, `^the mock saw (\d+) (\w+) requests? from the caller$`,
 		func(ctx context.Context, n int, op string) error { return ww(ctx).stepMockSaw(ctx, n, op) })
-	sc.Step(`^the mock saw the retry arrive at least (\d+) seconds? after the (\d+)$`,
+	scrubbedStep(sc, `^the mock saw the retry arrive at least (\d+) seconds? after the (\d+)$`,
 		func(ctx context.Context, s, status int) error { return ww(ctx).stepRetryGap(ctx, s, status) })
-	sc.Step(`^every call succeeds$`, func(ctx context.Context) error { return ww(ctx).stepEveryCallSucceeds(ctx) })
-	sc.Step(`^no attempt arrived before the Retry-After it was given had passed$`,
+	scrubbedStep(sc, `^every call succeeds$`, func(ctx context.Context) error { return ww(ctx).stepEveryCallSucceeds(ctx) })
+	scrubbedStep(sc, `^no attempt arrived before the Retry-After it was given had passed$`,
 		func(ctx context.Context) error { return ww(ctx).stepRetryAfterHonoured(ctx) })
 }
 

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -130,5 +131,47 @@ func TestSkipReasons(t *testing.T) {
 	}
 	if s := redact.Secret(cfg.ClientSecret.Reveal()); strings.Contains(missingIdentity(CustomerB), s.Reveal()) {
 		t.Error("the reason shows a secret")
+	}
+}
+
+// TestErrDetailScrubsEchoedSecrets: a server's error message is quoted in
+// the step's failure with every token the scenario sent, the configured
+// secrets and anything LWA-token-looking masked.
+func TestErrDetailScrubsEchoedSecrets(t *testing.T) {
+	const sent = "opaque-bearer-0123456789"
+	cfg := clients.MockConfig("http://127.0.0.1:1")
+	tests := []struct {
+		name, body string
+		secrets    []string
+	}{
+		{"echoed bearer", `{"code":"FORBIDDEN","message":"token ` + sent + ` may not"}`, []string{sent}},
+		{"client secret", `{"error":"invalid_client","error_description":"secret ` + cfg.ClientSecret.Reveal() + ` wrong"}`,
+			[]string{cfg.ClientSecret.Reveal()}},
+		{"refresh token", `{"code":"X","message":"` + cfg.VendorRefreshToken.Reveal() + `"}`, []string{cfg.VendorRefreshToken.Reveal()}},
+		{"LWA-looking", `{"code":"X","message":"have Atza|IwEBIunknown-token and Atzr|IwEBIother"}`,
+			[]string{"Atza|IwEBIunknown-token", "Atzr|IwEBIother"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(NewTarget(Target{Clients: cfg}), &godog.Scenario{Name: "s"})
+			w.noteSecret(sent)
+			w.last = &exchange{method: "GET", path: "/p", status: 403, body: []byte(tc.body),
+				header: http.Header{"Content-Type": {"application/json"}}}
+			err := w.stepStatus(context.Background(), 200)
+			if err == nil {
+				t.Fatal("no failure")
+			}
+			if !strings.Contains(err.Error(), redact.Mask) {
+				t.Errorf("nothing masked: %v", err)
+			}
+			for _, s := range tc.secrets {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("the failure quotes %q: %v", s, err)
+				}
+			}
+			if s := w.scrubErr(errors.New("x " + sent)); s == nil || strings.Contains(s.Error(), sent) {
+				t.Errorf("scrubErr left %v", s)
+			}
+		})
 	}
 }

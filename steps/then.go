@@ -35,8 +35,8 @@ func (w *world) stepStatus(_ context.Context, want int) error {
 }
 
 // errDetail adds the service's error code and message from the last
-// answer, which are safe to show (they never carry secrets in this
-// contract).
+// answer, scrubbed: the server is untrusted (real mode) and may echo a
+// token or the client secret.
 func (w *world) errDetail() string {
 	x, err := w.lastExchange()
 	if err != nil || !isJSON(x.header.Get("Content-Type")) {
@@ -58,8 +58,9 @@ func (w *world) errDetail() string {
 	if code == "" && msg == "" {
 		return ""
 	}
-	if len(msg) > 200 {
-		msg = msg[:200] + "…"
+	code, msg = w.scrub(code), w.scrub(msg)
+	if r := []rune(msg); len(r) > 200 {
+		msg = string(r[:200]) + "…"
 	}
 	return fmt.Sprintf(" (%s: %s)", code, msg)
 }

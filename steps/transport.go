@@ -2,12 +2,15 @@ package steps
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/alexa-harness/harness/api"
+	"github.com/alexa-harness/harness/internal/contract"
 )
 
 // maxAnswer bounds the answers the suite reads.
@@ -46,6 +49,19 @@ func (t *validating) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("%s %s answered %d off the contract: %w", req.Method, req.URL.Path, resp.StatusCode, verr)
 		}
 		return resp, nil
+	}
+	if a := req.Header.Get("Authorization"); a != "" {
+		w.noteSecret(strings.TrimSpace(strings.TrimPrefix(a, "Bearer ")))
+	}
+	if t.token || strings.HasSuffix(req.URL.Path, contract.TokenPath) {
+		var tok struct {
+			AccessToken  string `json:"access_token"`
+			RefreshToken string `json:"refresh_token"`
+		}
+		if json.Unmarshal(body, &tok) == nil {
+			w.noteSecret(tok.AccessToken)
+			w.noteSecret(tok.RefreshToken)
+		}
 	}
 	w.record(exchange{
 		method: req.Method, path: req.URL.Path, status: resp.StatusCode,

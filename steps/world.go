@@ -97,6 +97,7 @@ type world struct {
 	attempts   []clients.Attempt
 	violations []string
 	skipped    string
+	seen       map[string]bool // tokens sent or received, masked in step errors
 }
 
 func newWorld(t *Target, sc *godog.Scenario) *world {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +24,7 @@ type clientOpts struct {
 	clientID, clientSecret      string
 	refreshToken, accessToken   string
 	maxAttempts                 int
+	timeout                     time.Duration
 	policy                      string
 	verbose, reveal             bool
 }
@@ -63,6 +65,7 @@ input; 3 the service could not be reached.`,
 	f.StringVar(&o.refreshToken, "refresh-token", "", "refresh token of the identity the subcommand uses; prefer env "+contract.EnvCustomerRefreshToken+" / "+contract.EnvVendorRefreshToken)
 	f.StringVar(&o.accessToken, "access-token", "", "bearer token to use as is, skipping LWA; prefer env "+contract.EnvAccessToken)
 	f.IntVar(&o.maxAttempts, "max-attempts", clients.DefaultMaxAttempts, "attempts per call, including the first (1 = no retry)")
+	f.DurationVar(&o.timeout, "timeout", clients.DefaultAttemptTimeout, "limit on each attempt, reading the answer included (a timed-out attempt is retried per the policy)")
 	f.StringVar(&o.policy, "retry-policy", clients.PolicyStandard, "retry policy: "+strings.Join(clients.PolicyNames(), ", ")+" (all but standard are deliberately non-compliant)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every attempt (status, Retry-After, delay) to stderr")
 	f.BoolVar(&o.reveal, "reveal", false, "print secrets (network keys, PSKc, client secrets, tokens) in clear")
@@ -128,6 +131,10 @@ func (o *clientOpts) config(cmd *cobra.Command, identity string) (clients.Config
 	if o.maxAttempts < 1 {
 		return cfg, usagef("--max-attempts must be at least 1, got %d", o.maxAttempts)
 	}
+	if o.timeout <= 0 {
+		return cfg, usagef("--timeout must be positive, such as 30s, got %s", o.timeout)
+	}
+	cfg.AttemptTimeout = o.timeout
 	pol, err := clients.PolicyByName(o.policy, clients.PolicyParams{MaxAttempts: o.maxAttempts})
 	if err != nil {
 		return cfg, usagef("--retry-policy: %v", err)

@@ -5,13 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/redact"
 )
 
 // runHarness runs the command line as main does and returns the exit code
@@ -156,5 +160,139 @@ func TestClientHelpNamesTheMock(t *testing.T) {
 	}
 	if code != ExitOK {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// clearClientEnv empties every HARNESS_* variable the client reads.
+func clearClientEnv(t *testing.T) {
+	t.Helper()
+	for _, k := range []string{contract.EnvLockerURL, contract.EnvSMAPIURL, contract.EnvLWAURL, contract.EnvLWAClientID,
+		contract.EnvLWAClientSecret, contract.EnvCustomerRefreshToken, contract.EnvVendorRefreshToken, contract.EnvSkillID,
+		contract.EnvAccessToken} {
+		t.Setenv(k, "")
+	}
+}
+
+// TestClientScrubsEchoedSecrets: a server that echoes the bearer token,
+// refresh token and client secret in its errors gets none of them printed.
+func TestClientScrubsEchoedSecrets(t *testing.T) {
+	const (
+		secret  = "ECHO-CLIENT-SECRET-0123"
+		refresh = "Atzr|ECHO-REFRESH-456789"
+		access  = "ECHO-ISSUED-ACCESS-9876"
+		static  = "ECHO-STATIC-TOKEN-5555"
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == contract.TokenPath {
+			_ = r.ParseForm()
+			if r.PostForm.Get("refresh_token") == "Atzr|fail" {
+				w.WriteHeader(http.StatusBadRequest)
+				_ = json.NewEncoder(w).Encode(map[string]string{"error": "invalid_grant",
+					"error_description": "bad " + r.PostForm.Get("refresh_token") + " with " + r.PostForm.Get("client_secret")})
+				return
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"access_token": access, "token_type": "bearer", "expires_in": 3600})
+			return
+		}
+		auth := r.Header.Get("Authorization")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(map[string]any{"code": "X", "message": "bad token " + auth + " " + secret + " " + refresh,
+			"violations": []map[string]string{{"code": "V", "message": auth}}})
+	}))
+	defer srv.Close()
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		mask string // redaction the output must show
+	}{
+		{"LWA token echoed", map[string]string{contract.EnvCustomerRefreshToken: refresh},
+			[]string{"client", "get-networks", "--extended-pan-id", "0123456789abcdef"}, redact.String(access)},
+		{"static token echoed", map[string]string{contract.EnvAccessToken: static},
+			[]string{"client", "get-networks", "--extended-pan-id", "0123456789abcdef", "--verbose"}, redact.String(static)},
+		{"token request echoed", nil,
+			[]string{"client", "token", "--refresh-token", "Atzr|fail"}, redact.String(secret)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			clearClientEnv(t)
+			for k, v := range map[string]string{contract.EnvLockerURL: srv.URL, contract.EnvLWAURL: srv.URL,
+				contract.EnvLWAClientID: "client-id", contract.EnvLWAClientSecret: secret} {
+				t.Setenv(k, v)
+			}
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			code, out, errs := runHarness(t, append(c.args, "--max-attempts", "1")...)
+			if code != ExitFailed {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, ExitFailed, out, errs)
+			}
+			for _, s := range []string{secret, refresh, access, static, "Atzr|fail", "ECHO-REFRESH"} {
+				if strings.Contains(out+errs, s) {
+					t.Errorf("output reveals %q:\nstdout: %s\nstderr: %s", s, out, errs)
+				}
+			}
+			if !strings.Contains(out, c.mask) || !strings.Contains(errs, c.mask) {
+				t.Errorf("stdout and stderr should both show %s:\nstdout: %s\nstderr: %s", c.mask, out, errs)
+			}
+			if !json.Valid([]byte(out)) {
+				t.Errorf("stdout is not JSON: %s", out)
+			}
+		})
+	}
+}
+
+// TestClientTimeout: --timeout bounds an attempt whose body never comes, on
+// the service and on the LWA token request.
+func TestClientTimeout(t *testing.T) {
+	done := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "100")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		select {
+		case <-done:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(done)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		err  []string
+	}{
+		{"service", []string{"client", "get-networks", "--extended-pan-id", "0123456789abcdef", "--access-token", "tok",
+			"--timeout", "200ms", "--max-attempts", "1"}, ExitRuntime, []string{"no answer after 1 attempt", "timed out after 200ms"}},
+		{"service retried", []string{"client", "get-networks", "--extended-pan-id", "0123456789abcdef", "--access-token", "tok",
+			"--timeout", "200ms", "--max-attempts", "2", "--retry-policy", "immediate"}, ExitRuntime, []string{"no answer after 2 attempts", "timed out after 200ms"}},
+		{"token", []string{"client", "token", "--refresh-token", "Atzr|r", "--timeout", "200ms", "--max-attempts", "1"},
+			ExitRuntime, []string{"timed out after 200ms"}},
+		{"bad timeout", []string{"client", "token", "--timeout", "0s"}, ExitUsage, []string{"--timeout must be positive"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			clearClientEnv(t)
+			for k, v := range map[string]string{contract.EnvLockerURL: srv.URL, contract.EnvLWAURL: srv.URL,
+				contract.EnvLWAClientID: "client-id", contract.EnvLWAClientSecret: "client-secret"} {
+				t.Setenv(k, v)
+			}
+			start := time.Now()
+			code, out, errs := runHarness(t, c.args...)
+			if took := time.Since(start); took > 2*time.Second {
+				t.Errorf("took %s", took)
+			}
+			if code != c.code {
+				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, out, errs)
+			}
+			for _, w := range c.err {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q: %s", w, errs)
+				}
+			}
+		})
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,6 +28,8 @@ func newConformCmd() *cobra.Command {
 		allowWrites bool
 		maxRequests int64
 		rate        float64
+		timeout     time.Duration
+		scenTimeout time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "conform",
@@ -41,10 +45,13 @@ optionally HARNESS_CUSTOMER_B_REFRESH_TOKEN, HARNESS_NOSCOPE_REFRESH_TOKEN,
 HARNESS_OTHER_VENDOR_REFRESH_TOKEN). Real mode never calls the mock's control API,
 skips @mock-only scenarios and those whose identity is missing, runs @writes
 scenarios only with --allow-writes, and paces requests (default 5/s, 1000 at most).
+--timeout (default 10m) bounds the whole run and --scenario-timeout (default 2m)
+each scenario: past them the scenarios still running or not started fail as
+aborted, so a hanging server cannot hold the run.
 
 It prints a coverage matrix (operation x documented status) and the skipped
 scenarios with their reasons, and exits 1 when a scenario failed or a documented
-pair is covered by no scenario.`,
+pair is covered by no scenario, 2 when --tags selects no scenario.`,
 		Example: `  harness conform
   harness conform --tags '@op:token' --format pretty
   harness conform --out out/conform
@@ -58,8 +65,12 @@ pair is covered by no scenario.`,
 				return usagef("--format %q: use pretty, progress or none", format)
 			case concurrency < 0:
 				return usagef("--concurrency %d: use a positive number (0 = default)", concurrency)
-			case rate < 0:
-				return usagef("--rate %g: use a positive number of requests per second (0 = default)", rate)
+			case math.IsNaN(rate) || math.IsInf(rate, 0) || rate < 0 || (rate == 0 && cmd.Flags().Changed("rate")):
+				return usagef("--rate %g: use a finite number of requests per second above 0 (leave it out for the default 5)", rate)
+			case timeout <= 0:
+				return usagef("--timeout %s: use a positive duration such as 10m", timeout)
+			case scenTimeout <= 0:
+				return usagef("--scenario-timeout %s: use a positive duration such as 2m", scenTimeout)
 			case maxRequests < 0:
 				return usagef("--max-requests %d: use a positive number (0 = default)", maxRequests)
 			case target == conform.TargetMock && (allowWrites || cmd.Flags().Changed("rate") || cmd.Flags().Changed("max-requests")):
@@ -69,7 +80,7 @@ pair is covered by no scenario.`,
 			opt := conform.Options{
 				Target: target, Tags: tags, Concurrency: concurrency, Format: format,
 				Output: cmd.OutOrStdout(), OutDir: out, AllowWrites: allowWrites,
-				MaxRequests: maxRequests, Rate: rate,
+				MaxRequests: maxRequests, Rate: rate, Timeout: timeout, ScenarioTimeout: scenTimeout,
 			}
 			if target == conform.TargetReal {
 				opt.Clients = clients.FromEnv(os.Getenv)
@@ -80,6 +91,10 @@ pair is covered by no scenario.`,
 					return withCode(ExitUsage, err)
 				}
 				if cmd.Context().Err() != nil {
+					if res != nil && out != "" {
+						// Keep what did run; the rest is "aborted: interrupted".
+						_ = writeConformFiles(out, *res)
+					}
 					return withCode(ExitInterrupted, err)
 				}
 				return withCode(ExitRuntime, err)
@@ -112,16 +127,29 @@ pair is covered by no scenario.`,
 	f.StringVar(&tags, "tags", "", "godog tag expression, e.g. '@op:token && ~@mock-only'")
 	f.IntVar(&concurrency, "concurrency", 0, "scenarios run at once (0 = 16 against the mock, 2 against a real target)")
 	f.StringVar(&format, "format", "progress", "console output: pretty, progress or none")
-	f.StringVar(&out, "out", "", "directory for cucumber.json, junit.xml (godog), coverage.xml and conform.json")
+	f.StringVar(&out, "out", "", "directory for cucumber.json (godog), junit.xml (one test case per scenario), coverage.xml and conform.json")
 	f.BoolVar(&allowWrites, "allow-writes", false, "real target: run @writes scenarios (they create Thread networks)")
 	f.Int64Var(&maxRequests, "max-requests", 0, "real target: request budget (0 = 1000)")
-	f.Float64Var(&rate, "rate", 0, "real target: requests per second at most (0 = 5)")
+	f.Float64Var(&rate, "rate", 0, "real target: requests per second at most (default 5)")
+	f.DurationVar(&timeout, "timeout", conform.DefaultTimeout, "the whole run at most; scenarios still running or not started then fail as aborted")
+	f.DurationVar(&scenTimeout, "scenario-timeout", conform.DefaultScenarioTimeout, "each scenario at most (its requests are cancelled)")
 	return cmd
 }
 
-// writeConformFiles writes the coverage JUnit report and the result as JSON
-// beside godog's cucumber.json and junit.xml.
+// writeConformFiles writes the scenarios and the coverage as JUnit and the
+// result as JSON beside godog's cucumber.json.
 func writeConformFiles(dir string, res conform.Result) error {
+	j, err := os.Create(filepath.Join(dir, conform.JUnitFile))
+	if err != nil {
+		return err
+	}
+	if err := reports.WriteScenarioJUnit(j, res); err != nil {
+		j.Close()
+		return err
+	}
+	if err := j.Close(); err != nil {
+		return err
+	}
 	f, err := os.Create(filepath.Join(dir, "coverage.xml"))
 	if err != nil {
 		return err

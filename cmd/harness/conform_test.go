@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -38,18 +40,89 @@ func conformCmd(t *testing.T, args ...string) (int, string) {
 }
 
 func TestConformCmdUsage(t *testing.T) {
-	tests := [][]string{
-		{"--target", "staging"},
-		{"--format", "html"},
-		{"--concurrency", "-1"},
-		{"--rate", "-2"},
-		{"--tags", "@op:token &&"},
-		{"extra-arg"},
+	tests := []struct {
+		args []string
+		want string // in the output
+	}{
+		{[]string{"--target", "staging"}, "--target"},
+		{[]string{"--format", "html"}, "--format"},
+		{[]string{"--concurrency", "-1"}, "--concurrency"},
+		{[]string{"--rate", "-2"}, "--rate"},
+		{[]string{"--rate", "0"}, "--rate"},
+		{[]string{"--rate", "NaN"}, "--rate NaN"},
+		{[]string{"--rate", "+Inf"}, "--rate +Inf"},
+		{[]string{"--target", "real", "--rate", "NaN"}, "--rate NaN"},
+		{[]string{"--timeout", "0s"}, "--timeout"},
+		{[]string{"--scenario-timeout", "-1s"}, "--scenario-timeout"},
+		{[]string{"--tags", "@op:token &&"}, "@op:token &&"},
+		{[]string{"--format", "none", "--tags", "@no-such-tag"}, `tag expression "@no-such-tag" selects no scenario`},
+		{[]string{"extra-arg"}, "extra-arg"},
 	}
-	for _, args := range tests {
-		if code, out := conformCmd(t, args...); code != ExitUsage {
-			t.Errorf("conform %v: exit %d, want %d\n%s", args, code, ExitUsage, out)
+	for _, tc := range tests {
+		code, out := conformCmd(t, tc.args...)
+		if code != ExitUsage {
+			t.Errorf("conform %v: exit %d, want %d\n%s", tc.args, code, ExitUsage, out)
 		}
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("conform %v: the error does not say %q\n%s", tc.args, tc.want, out)
+		}
+	}
+}
+
+// TestConformCmdJUnit: junit.xml is the runner's, one testsuite per
+// feature, skipped scenarios with their reason and no <error>.
+func TestConformCmdJUnit(t *testing.T) {
+	dir := t.TempDir()
+	code, out := conformCmd(t, "--format", "none", "--tags", "@op:token", "--out", dir)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+		Skipped  int `xml:"skipped,attr"`
+		Suites   []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Skipped *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"skipped"`
+				Error *struct{} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var cj []struct{ Elements []any }
+	c, err := os.ReadFile(filepath.Join(dir, "cucumber.json"))
+	if err != nil || json.Unmarshal(c, &cj) != nil {
+		t.Fatalf("cucumber.json: %v", err)
+	}
+	if len(doc.Suites) < 5 || doc.Tests < 100 || doc.Failures != 0 || doc.Skipped == 0 || doc.Skipped >= doc.Tests {
+		t.Errorf("junit.xml: %d suites, tests=%d failures=%d skipped=%d: want one suite per feature, every scenario, some skipped",
+			len(doc.Suites), doc.Tests, doc.Failures, doc.Skipped)
+	}
+	var skipped int
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			if c.Error != nil {
+				t.Errorf("%s: a test case with <error>", s.Name)
+			}
+			if c.Skipped != nil {
+				skipped++
+				if !strings.HasPrefix(c.Skipped.Message, "not selected by --tags @op:token") {
+					t.Errorf("%s: skipped with %q", s.Name, c.Skipped.Message)
+				}
+			}
+		}
+	}
+	if skipped != doc.Skipped {
+		t.Errorf("%d skipped test cases, the document says %d", skipped, doc.Skipped)
 	}
 }
 

@@ -36,6 +36,9 @@ type Config struct {
 	Policy   RetryPolicy `json:"-"` // nil = Standard(PolicyParams{})
 	Observer Observer    `json:"-"` // nil = none
 	Clock    Clock       `json:"-"` // nil = SystemClock
+	// AttemptTimeout bounds each attempt, reading the answer included
+	// (0 = DefaultAttemptTimeout, <0 = none); see WithAttemptTimeout.
+	AttemptTimeout time.Duration `json:"-"`
 	// Base carries the requests under every Transport built from c. Nil: a
 	// new DefaultRoundTripper() (its own connection pool) per Transport;
 	// set it to share one pool between clients.
@@ -100,7 +103,9 @@ func (c Config) Validate() error {
 
 // DefaultRoundTripper returns the base RoundTripper the clients use when none is
 // configured: http.DefaultTransport's settings with a 30 s limit on waiting
-// for response headers and a larger idle pool per host.
+// for response headers and a larger idle pool per host. The whole of each
+// attempt, reading the body included, is bounded by the Transport
+// (WithAttemptTimeout, Config.AttemptTimeout).
 func DefaultRoundTripper() http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.ResponseHeaderTimeout = 30 * time.Second
@@ -115,7 +120,14 @@ func (c Config) Transport(tokens TokenProvider) *Transport {
 	if base == nil {
 		base = DefaultRoundTripper()
 	}
-	return NewTransport(base, WithPolicy(c.Policy), WithObserver(c.Observer), WithClock(c.Clock), WithTokenProvider(tokens))
+	return NewTransport(base, WithPolicy(c.Policy), WithObserver(c.Observer), WithClock(c.Clock), WithTokenProvider(tokens),
+		WithAttemptTimeout(c.AttemptTimeout), WithSecrets(c.secrets()...))
+}
+
+// secrets returns every secret c holds, for scrubbing server error text.
+func (c Config) secrets() []redact.Secret {
+	return []redact.Secret{c.ClientSecret, c.AccessToken, c.CustomerRefreshToken, c.CustomerBRefreshToken,
+		c.NoScopeRefreshToken, c.VendorRefreshToken, c.OtherVendorRefreshToken}
 }
 
 // HTTPClient returns an *http.Client over c.Transport(tokens).

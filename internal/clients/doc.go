@@ -18,7 +18,9 @@
 //     RoundTripper, injects the bearer token from a TokenProvider (unless the
 //     request already carries Authorization), re-authenticates once after a
 //     401, and reports every attempt to an Observer. All waits go through an
-//     injectable Clock, so tests never sleep on the wall clock.
+//     injectable Clock, so tests never sleep on the wall clock. Each attempt,
+//     reading the answer included, is bounded by WithAttemptTimeout
+//     (Config.AttemptTimeout, default 30 s).
 //   - LWA is a TokenProvider for the refresh-token grant: it caches the access
 //     token, refreshes it shortly before it expires, makes one token request
 //     however many goroutines ask at once (single flight), and drops a token
@@ -36,6 +38,10 @@
 // held as redact.Secret, which redacts itself in fmt, log/slog and JSON. The
 // clear values go on the wire only through the explicit wire types
 // (ThreadNetworkWire, SkillCredentialsWire, TokenWire) built by Reveal.
+// Servers' error text (messages, violations, error_description, bodies) is
+// scrubbed with redact.Scrub of every secret the call used and of anything
+// that looks like an LWA token before it goes into an *APIError or a
+// *TransportError.
 //
 // # Load generation
 //

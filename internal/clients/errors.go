@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/alexa-harness/harness/internal/redact"
 )
 
 // Sentinel errors, matched by *APIError with errors.Is.
@@ -66,7 +68,9 @@ func (e *APIError) MarshalJSON() ([]byte, error) {
 }
 
 // Error names the operation, the status, the service's code and message and
-// the number of attempts.
+// the number of attempts. The service's text was scrubbed of the call's
+// secrets when the error was built; anything left that looks like an LWA
+// token is masked here too (redact.Scrub).
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Operation)
@@ -104,7 +108,7 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, ", last Retry-After %s", e.RetryAfter)
 	}
 	b.WriteString(")")
-	return b.String()
+	return redact.Scrub(b.String())
 }
 
 // Is matches the sentinel of e's status class.
@@ -145,9 +149,9 @@ func (e *TransportError) Error() string {
 		a = "attempt"
 	}
 	if e.Attempts == 0 {
-		return fmt.Sprintf("%s: not sent: %v", e.Operation, e.Err)
+		return redact.Scrub(fmt.Sprintf("%s: not sent: %v", e.Operation, e.Err))
 	}
-	return fmt.Sprintf("%s: no answer after %d %s: %v", e.Operation, e.Attempts, a, e.Err)
+	return redact.Scrub(fmt.Sprintf("%s: no answer after %d %s: %v", e.Operation, e.Attempts, a, e.Err))
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }
@@ -177,8 +181,10 @@ type errorBody struct {
 }
 
 // newAPIError builds the error for a non-2xx answer. It never panics on a
-// malformed body: the problem is recorded in BodyProblem.
-func newAPIError(op string, status int, h http.Header, body []byte, st *CallStats) *APIError {
+// malformed body: the problem is recorded in BodyProblem. Every string taken
+// from the answer is scrubbed of known (the secrets the call used) and of
+// anything that looks like an LWA token, since a server may echo them.
+func newAPIError(op string, status int, h http.Header, body []byte, st *CallStats, known ...string) *APIError {
 	e := &APIError{Operation: op, Status: status, Attempts: 1}
 	if st != nil {
 		if st.Attempts > 0 {
@@ -197,15 +203,21 @@ func newAPIError(op string, status int, h http.Header, body []byte, st *CallStat
 		if ct == "" {
 			ct = "no content type"
 		}
-		e.BodyProblem = fmt.Sprintf("error body is not the service's JSON (%s, %d bytes: %s)", ct, len(body), snippet(trimmed))
+		clean := []byte(redact.Scrub(string(trimmed), known...))
+		e.BodyProblem = fmt.Sprintf("error body is not the service's JSON (%s, %d bytes: %s)",
+			redact.Scrub(ct, known...), len(body), snippet(clean))
 		return e
 	}
-	e.Code, e.Message, e.Violations = eb.Code, eb.Message, eb.Violations
+	scrub := func(s string) string { return redact.Scrub(s, known...) }
+	e.Code, e.Message = scrub(eb.Code), scrub(eb.Message)
 	if e.Code == "" {
-		e.Code = eb.Error
+		e.Code = scrub(eb.Error)
 	}
 	if e.Message == "" {
-		e.Message = eb.ErrorDescription
+		e.Message = scrub(eb.ErrorDescription)
+	}
+	for _, v := range eb.Violations {
+		e.Violations = append(e.Violations, Violation{Code: scrub(v.Code), Message: scrub(v.Message)})
 	}
 	if e.Message == "" && e.Code == "" {
 		e.BodyProblem = "error body has no message"

@@ -302,7 +302,7 @@ func call(ctx context.Context, hc *http.Client, op, method, u string, body []byt
 		st.Attempts = 1
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := newAPIError(op, resp.StatusCode, resp.Header, raw, st)
+		e := newAPIError(op, resp.StatusCode, resp.Header, raw, st, st.known()...)
 		if resp.StatusCode == http.StatusConflict && method == http.MethodPut && st.EarlierLost {
 			e.EarlierAttempt = true
 		}

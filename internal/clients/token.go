@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -249,7 +250,11 @@ func (l *LWA) fetch(ctx context.Context) (Token, error) {
 	start := l.clock.Now()
 	ot, err := l.conf.TokenSource(ctx, &oauth2.Token{RefreshToken: rt}).Token()
 	if err != nil {
-		return Token{}, tokenError(err, st)
+		known := append(slices.Clip(st.known()), l.conf.ClientSecret, rt)
+		if c := l.current(); c != nil {
+			known = append(known, c.access, c.tok.RefreshToken.Reveal())
+		}
+		return Token{}, tokenError(err, st, known...)
 	}
 	t := Token{
 		AccessToken:  redact.Secret(ot.AccessToken),
@@ -282,16 +287,18 @@ func (l *LWA) fetch(ctx context.Context) (Token, error) {
 }
 
 // tokenError turns oauth2's errors into *APIError (an answer) or a wrapped
-// error (no answer, or an unusable one).
-func tokenError(err error, st *CallStats) error {
+// error (no answer, or an unusable one). Text from the answer is scrubbed
+// of known (client secret, refresh and access tokens) and of anything that
+// looks like an LWA token.
+func tokenError(err error, st *CallStats, known ...string) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
-		e := newAPIError(contract.OpToken, re.Response.StatusCode, re.Response.Header, re.Body, st)
+		e := newAPIError(contract.OpToken, re.Response.StatusCode, re.Response.Header, re.Body, st, known...)
 		if e.Code == "" {
-			e.Code = re.ErrorCode
+			e.Code = redact.Scrub(re.ErrorCode, known...)
 		}
 		if e.Message == "" {
-			e.Message = re.ErrorDescription
+			e.Message = redact.Scrub(re.ErrorDescription, known...)
 		}
 		if e.Status < 300 { // a 2xx that oauth2 could not use
 			return &DecodeError{Operation: contract.OpToken, Status: e.Status, Err: errors.New("token response unusable")}
@@ -305,5 +312,5 @@ func tokenError(err error, st *CallStats) error {
 	if strings.Contains(err.Error(), "server response missing access_token") {
 		return &DecodeError{Operation: contract.OpToken, Status: http.StatusOK, Err: errors.New("no access_token in the answer")}
 	}
-	return fmt.Errorf("%s: %w", contract.OpToken, err)
+	return scrubErr(fmt.Errorf("%s: %w", contract.OpToken, err), "", known)
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -78,6 +79,16 @@ func (s StaticToken) MarshalText() ([]byte, error) { return redact.Secret(s).Mar
 // 2xx and 3xx answers are successes; other answers go to the policy, and the
 // last one is returned as is (the typed clients turn it into an *APIError).
 // A call that never got an answer fails with a *TransportError.
+//
+// Each attempt, from sending the request to having read the whole answer,
+// is bounded by the attempt timeout (WithAttemptTimeout, default
+// DefaultAttemptTimeout): the answer's body (up to 16 MiB) is read into
+// memory within the attempt, so a server that sends headers and then stalls
+// fails that attempt with a transport error, which the policy may retry.
+//
+// Error text that may come from the server is scrubbed of the bearer tokens
+// sent and the secrets named by WithSecrets (redact.Scrub), so that a server
+// echoing a secret does not get it printed.
 type Transport struct {
 	base     http.RoundTripper
 	tokens   TokenProvider
@@ -85,8 +96,15 @@ type Transport struct {
 	observer Observer
 	clock    Clock
 	resolve  func(method, path string) (string, bool)
+	secrets  []string                 // known secrets scrubbed from server-supplied text
+	timeout  time.Duration            // per attempt, body read included; <0 = none
 	lastID   atomic.Pointer[clientID] // one-entry cache of redact.ClientID
 }
+
+// DefaultAttemptTimeout bounds one attempt (sending the request, waiting
+// for the answer and reading its body) unless WithAttemptTimeout or
+// Config.AttemptTimeout says otherwise.
+const DefaultAttemptTimeout = 30 * time.Second
 
 type clientID struct{ token, id string }
 
@@ -143,13 +161,39 @@ func WithOperationResolver(f func(method, path string) (string, bool)) Transport
 	}
 }
 
+// WithSecrets names secrets the transport knows of besides the bearer
+// tokens it sends (LWA client secret, refresh tokens): wherever a server
+// echoes one of them (or a bearer token) in an error message, the error
+// shows its redaction instead (see redact.Scrub).
+func WithSecrets(secrets ...redact.Secret) TransportOption {
+	return func(t *Transport) {
+		for _, s := range secrets {
+			if s != "" {
+				t.secrets = append(slices.Clip(t.secrets), s.Reveal())
+			}
+		}
+	}
+}
+
+// WithAttemptTimeout bounds each attempt, from sending the request to having
+// read the whole answer (default DefaultAttemptTimeout; a negative d means
+// no bound, zero keeps the default). An attempt that runs out of time is a
+// transport error: the policy decides whether to retry it.
+func WithAttemptTimeout(d time.Duration) TransportOption {
+	return func(t *Transport) {
+		if d != 0 {
+			t.timeout = d
+		}
+	}
+}
+
 // NewTransport returns a Transport over base (http.DefaultTransport when
 // nil).
 func NewTransport(base http.RoundTripper, opts ...TransportOption) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	t := &Transport{base: base, clock: SystemClock{}, resolve: OperationOf}
+	t := &Transport{base: base, clock: SystemClock{}, resolve: OperationOf, timeout: DefaultAttemptTimeout}
 	for _, o := range opts {
 		o(t)
 	}
@@ -168,7 +212,8 @@ func (t *Transport) Clock() Clock { return t.clock }
 // With returns a copy of t with opts applied (sharing the base transport),
 // for example a different token provider per customer.
 func (t *Transport) With(opts ...TransportOption) *Transport {
-	c := &Transport{base: t.base, tokens: t.tokens, policy: t.policy, observer: t.observer, clock: t.clock, resolve: t.resolve}
+	c := &Transport{base: t.base, tokens: t.tokens, policy: t.policy, observer: t.observer, clock: t.clock, resolve: t.resolve,
+		secrets: slices.Clip(t.secrets), timeout: t.timeout}
 	for _, o := range opts {
 		o(c)
 	}
@@ -224,6 +269,39 @@ type CallStats struct {
 	EarlierLost bool
 	// RetryAfter is the Retry-After of the last answer (0 when none).
 	RetryAfter time.Duration
+
+	// secrets the call used (bearer tokens sent, the transport's known
+	// secrets), for scrubbing server-supplied error text. A pointer, so
+	// that printing a CallStats shows an address, never a secret.
+	secrets *secretList
+}
+
+type secretList struct{ s []string }
+
+// addSecrets records secrets of the call.
+func (st *CallStats) addSecrets(ss ...string) {
+	if st == nil {
+		return
+	}
+	for _, s := range ss {
+		if s == "" {
+			continue
+		}
+		if st.secrets == nil {
+			st.secrets = &secretList{}
+		}
+		if !slices.Contains(st.secrets.s, s) {
+			st.secrets.s = append(st.secrets.s, s)
+		}
+	}
+}
+
+// known returns the secrets recorded for the call.
+func (st *CallStats) known() []string {
+	if st == nil || st.secrets == nil {
+		return nil
+	}
+	return st.secrets.s
 }
 
 type statsKey struct{}
@@ -276,6 +354,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !inject {
 		ownToken = bearer(req.Header.Get("Authorization"))
 	}
+	st.addSecrets(t.secrets...)
+	st.addSecrets(ownToken)
 	var tokenClient string // the mock journal's client id of a token request
 	if t.observer != nil && op == contract.OpToken && !inject && ownToken == "" {
 		tokenClient = TokenRequestClient(body)
@@ -295,13 +375,35 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				}
 				return nil, fmt.Errorf("%s: get access token: %w", op, err)
 			}
+			st.addSecrets(tok)
 		}
 		r, err := t.attemptRequest(req, body, reread, n, inject, tok)
 		if err != nil {
 			return nil, fmt.Errorf("%s: rewind request body: %w", op, err)
 		}
+		actx, cancel := ctx, context.CancelFunc(func() {})
+		if t.timeout > 0 {
+			actx, cancel = context.WithTimeout(ctx, t.timeout)
+			r = r.WithContext(actx)
+		}
 		sent := t.clock.Now()
 		resp, err := t.base.RoundTrip(r)
+		if err == nil {
+			// Read the answer under the attempt's deadline, so that a
+			// server that stalls the body fails this attempt, not the
+			// caller's read.
+			if err = bufferBody(resp, cancel); err != nil {
+				resp = nil
+			}
+		} else {
+			cancel()
+		}
+		if err != nil {
+			if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("attempt timed out after %s: %w", t.timeout, err)
+			}
+			err = scrubErr(err, tok, t.secrets)
+		}
 		received := t.clock.Now()
 		status := 0
 		if err == nil {
@@ -319,7 +421,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			st.Attempts = n
 		}
 		if err != nil {
-			a.Err = redactErr(err, tok)
+			a.Err = err.Error()   // already scrubbed
 			if ctx.Err() != nil { // cancelled: never retry
 				t.observe(a)
 				return nil, &TransportError{Operation: op, Attempts: n, Err: err}
@@ -469,10 +571,62 @@ func TokenRequestClient(body []byte) string {
 	return redact.TokenRequestClientID(v.Get("client_id"), grant)
 }
 
-func redactErr(err error, tok string) string {
+// scrubbedError is an error whose text has been scrubbed of secrets (a
+// transport error can quote what the server sent, such as a malformed
+// status line). It still unwraps to the original.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// scrubErr returns err, or err behind a scrubbed text when its text holds
+// tok, one of secrets, or something that looks like an LWA token.
+func scrubErr(err error, tok string, secrets []string) error {
 	s := err.Error()
-	if tok != "" && strings.Contains(s, tok) {
-		s = strings.ReplaceAll(s, tok, redact.String(tok))
+	clean := redact.Scrub(s, append([]string{tok}, secrets...)...)
+	if clean == s {
+		return err
 	}
-	return s
+	return &scrubbedError{msg: clean, err: err}
+}
+
+// bufferBody reads resp's body (up to maxBody) into memory and then ends
+// the attempt (cancel). A body larger than maxBody is handed on unread
+// beyond that, still under the attempt's deadline, which ends when it is
+// closed. On error the body is closed and cancel called.
+func bufferBody(resp *http.Response, cancel context.CancelFunc) error {
+	if resp.Body == nil || resp.Body == http.NoBody {
+		cancel()
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err != nil {
+		resp.Body.Close()
+		cancel()
+		return fmt.Errorf("read response body: %w", err)
+	}
+	if len(b) <= maxBody {
+		resp.Body.Close()
+		cancel()
+		resp.Body = io.NopCloser(bytes.NewReader(b))
+		return nil
+	}
+	resp.Body = &cancelOnClose{Reader: io.MultiReader(bytes.NewReader(b), resp.Body), body: resp.Body, cancel: cancel}
+	return nil
+}
+
+// cancelOnClose ends an attempt's context when its body is closed.
+type cancelOnClose struct {
+	io.Reader
+	body   io.Closer
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnClose) Close() error {
+	err := c.body.Close()
+	c.cancel()
+	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/redact"
 )
 
 // brokenServer is the mock's handler behind a middleware that breaks the
@@ -125,6 +126,9 @@ var breakages = []struct {
 	// mustFail names a scenario that has to fail (others may fail too).
 	mustFail string
 	brk      breakage
+	// masked: mustFail's message quotes the server's words, with the
+	// secrets it echoed masked.
+	masked bool
 }{
 	{"accepts an invalid body", "An invalid property is rejected with 400 (channelNumber above 26)",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
@@ -134,7 +138,7 @@ var breakages = []struct {
 				return
 			}
 			write(w, rec)
-		}},
+		}, false},
 	{"skips the auth check", "A request without a valid token is rejected with 401 (no Authorization header)",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -142,7 +146,7 @@ var breakages = []struct {
 				rec = b.serve(b.as(r, "customer-a"), body)
 			}
 			write(w, rec)
-		}},
+		}, false},
 	{"answers errors in non-JSON", "An invalid property is rejected with 400 (networkName of 17 bytes)",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -151,7 +155,7 @@ var breakages = []struct {
 				return
 			}
 			write(w, rec)
-		}},
+		}, false},
 	{"drops a required response field", "A created network is returned with every field",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -165,7 +169,7 @@ var breakages = []struct {
 				return
 			}
 			write(w, rec)
-		}},
+		}, false},
 	{"loops on nextToken", "Pages honour maxResults and list each network exactly once",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			if isList(r) {
@@ -175,7 +179,7 @@ var breakages = []struct {
 				r.URL.RawQuery = q.Encode()
 			}
 			write(w, b.serve(r, body))
-		}},
+		}, false},
 	{"ignores maxResults", "Pages honour maxResults and list each network exactly once",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			if isList(r) {
@@ -185,7 +189,7 @@ var breakages = []struct {
 				r.URL.RawQuery = q.Encode()
 			}
 			write(w, b.serve(r, body))
-		}},
+		}, false},
 	{"leaks another customer's networks", "Another customer listing the same extendedPanId sees nothing",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -213,7 +217,7 @@ var breakages = []struct {
 				}
 				return merged
 			}), "application/json")
-		}},
+		}, false},
 	{"answers 200 to a duplicate create", "Creating the same network twice is a conflict",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -222,7 +226,7 @@ var breakages = []struct {
 				return
 			}
 			write(w, rec)
-		}},
+		}, false},
 	{"answers an undocumented 201 to a create", "A new network is created and can be read back",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -231,7 +235,7 @@ var breakages = []struct {
 				return
 			}
 			write(w, rec)
-		}},
+		}, false},
 	{"drops token_type from token answers", "A refresh token is exchanged for a bearer access token",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -245,7 +249,7 @@ var breakages = []struct {
 				}
 			}
 			write(w, rec)
-		}},
+		}, false},
 	{"skips the vendor check", "Another vendor may not read the skill's credentials",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -253,7 +257,7 @@ var breakages = []struct {
 				rec = b.serve(b.as(r, "vendor"), body)
 			}
 			write(w, rec)
-		}},
+		}, false},
 	{"answers 404 to a query that matches nothing", "A query that matches nothing is an empty list, not an error",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -262,7 +266,23 @@ var breakages = []struct {
 				return
 			}
 			write(w, rec)
-		}},
+		}, false},
+	{"echoes the Authorization header and the token form in its errors", "An invalid property is rejected with 400 (channelNumber above 26)",
+		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
+			rec := b.serve(r, body)
+			switch {
+			case isCreate(r) && rec.Code == 400:
+				msg, _ := json.Marshal(map[string]string{"code": "FORBIDDEN",
+					"message": "caller " + r.Header.Get("Authorization") + " may not do that"})
+				writeStatus(w, 403, msg, "application/json")
+			case r.URL.Path == contract.TokenPath && rec.Code == 400:
+				msg, _ := json.Marshal(map[string]string{"error": "invalid_client",
+					"error_description": "rejected form " + string(body)})
+				writeStatus(w, 401, msg, "application/json")
+			default:
+				write(w, rec)
+			}
+		}, true},
 	{"lets a customer without the Thread scope in", "A customer token without the Thread scope is forbidden",
 		func(b *brokenServer, w http.ResponseWriter, r *http.Request, body []byte) {
 			rec := b.serve(r, body)
@@ -270,7 +290,7 @@ var breakages = []struct {
 				rec = b.serve(b.as(r, "customer-a"), body)
 			}
 			write(w, rec)
-		}},
+		}, false},
 }
 
 // startBroken serves the mock behind brk (nil: unbroken) on loopback.
@@ -355,6 +375,16 @@ func TestRealModeCatchesBrokenServer(t *testing.T) {
 			}
 			if !slices.Contains(failed, tc.mustFail) {
 				t.Errorf("scenario %q did not fail; failed: %q", tc.mustFail, failed)
+			}
+			if tc.masked {
+				for _, f := range res.Failed() {
+					if f.Name == tc.mustFail && !strings.Contains(f.Failure, "may not do that") {
+						t.Errorf("%q fails without the server's message: %s", f.Name, f.Failure)
+					}
+					if f.Name == tc.mustFail && !strings.Contains(f.Failure, redact.Mask) {
+						t.Errorf("%q: the echoed token is not masked: %s", f.Name, f.Failure)
+					}
+				}
 			}
 			if !strings.Contains(res.Verdict(), tc.mustFail) {
 				t.Errorf("the verdict does not name %q: %s", tc.mustFail, res.Verdict())

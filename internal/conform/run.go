@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,9 +42,25 @@ const (
 	DefaultRealMaxRequests = 1000 // request budget against a real target
 	DefaultMockConcurrency = 16
 	DefaultRealConcurrency = 2
+	// DefaultTimeout bounds a whole run; DefaultScenarioTimeout bounds each
+	// scenario (a hanging real server must not hold the run forever).
+	DefaultTimeout         = 10 * time.Minute
+	DefaultScenarioTimeout = 2 * time.Minute
 )
 
-// File names written to Options.OutDir by godog's own formatters.
+// Reasons of scenarios a run did not let finish.
+const (
+	// ReasonInterrupted is the skip reason of scenarios cancelled or never
+	// started because the run was interrupted (SIGINT).
+	ReasonInterrupted = "aborted: interrupted"
+	// AbortedPrefix starts the failure of scenarios stopped by a deadline.
+	AbortedPrefix = "aborted: "
+)
+
+// Report file names: CucumberFile is written to Options.OutDir by godog's
+// cucumber formatter; JUnitFile is written by the CLI from the runner's
+// per-scenario results (reports.WriteScenarioJUnit), not by godog, whose
+// JUnit formatter reports skipped scenarios as errors without a reason.
 const (
 	CucumberFile = "cucumber.json"
 	JUnitFile    = "junit.xml"
@@ -72,8 +89,8 @@ type Options struct {
 	Format string
 	// Output receives the console format (default os.Stdout).
 	Output io.Writer
-	// OutDir, when set, receives cucumber.json and junit.xml from godog's
-	// own formatters (the directory is created).
+	// OutDir, when set, receives cucumber.json from godog's cucumber
+	// formatter (the directory is created).
 	OutDir string
 	// AllowWrites lets @writes scenarios run against a real target.
 	AllowWrites bool
@@ -93,6 +110,12 @@ type Options struct {
 	Base http.RoundTripper
 	// Randomize shuffles scenario order with this seed (0: file order).
 	Randomize int64
+	// Timeout bounds the whole run (0: DefaultTimeout; <0: none). Scenarios
+	// running or not yet started when it passes fail as aborted, naming it.
+	Timeout time.Duration
+	// ScenarioTimeout bounds each scenario through its context (0:
+	// DefaultScenarioTimeout; <0: none).
+	ScenarioTimeout time.Duration
 }
 
 // Run runs the conformance suite and returns its result. The error is for a
@@ -141,7 +164,16 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
 			return nil, fmt.Errorf("out directory: %w", err)
 		}
-		format += ",cucumber:" + filepath.Join(opt.OutDir, CucumberFile) + ",junit:" + filepath.Join(opt.OutDir, JUnitFile)
+		format += ",cucumber:" + filepath.Join(opt.OutDir, CucumberFile)
+	}
+	if math.IsNaN(opt.Rate) || math.IsInf(opt.Rate, 0) {
+		return nil, fmt.Errorf("%w: rate %g: use a finite number of requests per second", ErrOptions, opt.Rate)
+	}
+	if opt.Timeout == 0 {
+		opt.Timeout = DefaultTimeout
+	}
+	if opt.ScenarioTimeout == 0 {
+		opt.ScenarioTimeout = DefaultScenarioTimeout
 	}
 	if err := ValidateTags(opt.Tags); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
@@ -190,7 +222,12 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		Real: real, Clients: cfg, AllowWrites: opt.AllowWrites || !real, Validator: validator,
 		Base: g, StartMock: startMock, Exhausted: g.exhausted,
 	})
-	rec := newRecorder(secretsOf(cfg))
+	runCtx, cancelRun := ctx, context.CancelFunc(func() {})
+	if opt.Timeout > 0 {
+		runCtx, cancelRun = context.WithTimeout(ctx, opt.Timeout)
+	}
+	defer cancelRun()
+	rec := newRecorder(secretsOf(cfg), ctx, runCtx, opt.Timeout, opt.ScenarioTimeout)
 
 	suite := godog.TestSuite{
 		Name: "conform",
@@ -208,24 +245,28 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			Concurrency:    opt.Concurrency,
 			Tags:           opt.Tags,
 			TestingT:       opt.TestingT,
-			DefaultContext: ctx,
+			DefaultContext: runCtx,
 			Randomize:      opt.Randomize,
 		},
 	}
 	if code := suite.Run(); code != 0 && code != 1 {
 		return nil, fmt.Errorf("%w: godog could not run the suite (exit %d): check the tag expression %q", ErrOptions, code, opt.Tags)
 	}
-	if ctx.Err() != nil {
-		return nil, fmt.Errorf("conformance run interrupted: %w", ctx.Err())
+	got := rec.results()
+	interrupted := ctx.Err() != nil
+	if !interrupted && opt.Tags != "" && len(got) == 0 {
+		return nil, fmt.Errorf("%w: tag expression %q selects no scenario", ErrOptions, opt.Tags)
 	}
 
 	res := &Result{Target: opt.Target, Tags: opt.Tags, Started: start, Requests: g.sent.Load()}
-	got := rec.results()
 	for _, s := range catalog {
 		r, ok := got[s.Key()]
 		if !ok {
 			r = ScenarioResult{Outcome: Skipped, Reason: ReasonNotSelected + " " + opt.Tags}
-			if opt.Tags == "" {
+			switch {
+			case interrupted:
+				r.Reason = ReasonInterrupted
+			case opt.Tags == "":
 				r.Reason = "not run"
 			}
 		}
@@ -234,6 +275,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	res.Coverage = BuildCoverage(res.Scenarios, contract.Documented())
 	res.Duration = time.Since(start)
+	if interrupted {
+		// The partial result lets the caller report what did run.
+		return res, fmt.Errorf("conformance run interrupted: %w", ctx.Err())
+	}
 	return res, nil
 }
 
@@ -250,29 +295,62 @@ func secretsOf(c clients.Config) []string {
 	return out
 }
 
-// recorder collects each scenario's outcome from godog's hooks.
+// recorder collects each scenario's outcome from godog's hooks, and gives
+// each scenario its deadline.
 type recorder struct {
 	secrets []string
+	// parent is the caller's context (cancelled on SIGINT); run adds the
+	// run's deadline.
+	parent, run     context.Context
+	runTimeout      time.Duration
+	scenarioTimeout time.Duration
+
 	mu      sync.Mutex
 	started map[string]time.Time
+	cancel  map[string]context.CancelFunc
 	done    map[string]ScenarioResult
 }
 
-func newRecorder(secrets []string) *recorder {
-	return &recorder{secrets: secrets, started: map[string]time.Time{}, done: map[string]ScenarioResult{}}
+func newRecorder(secrets []string, parent, run context.Context, runTimeout, scenarioTimeout time.Duration) *recorder {
+	return &recorder{secrets: secrets, parent: parent, run: run, runTimeout: runTimeout, scenarioTimeout: scenarioTimeout,
+		started: map[string]time.Time{}, cancel: map[string]context.CancelFunc{}, done: map[string]ScenarioResult{}}
 }
+
+// errAborted fails a scenario the run's deadline did not let start.
+var errAborted = errors.New("not started")
 
 func (r *recorder) register(sc *godog.ScenarioContext) {
 	sc.Before(func(ctx context.Context, s *godog.Scenario) (context.Context, error) {
 		r.mu.Lock()
 		r.started[s.Id] = time.Now()
 		r.mu.Unlock()
+		if r.run.Err() != nil {
+			// Interrupted or out of time: do not start (After records why).
+			return ctx, errAborted
+		}
+		if r.scenarioTimeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, r.scenarioTimeout)
+			r.mu.Lock()
+			r.cancel[s.Id] = cancel
+			r.mu.Unlock()
+		}
 		return ctx, nil
 	})
 	sc.After(func(ctx context.Context, s *godog.Scenario, err error) (context.Context, error) {
 		res := ScenarioResult{Outcome: Passed}
 		reason := steps.SkipReason(ctx)
 		switch {
+		case r.parent.Err() != nil && err != nil && !errors.Is(err, godog.ErrSkip):
+			// Cancelled by an interrupt: not a verdict on the server.
+			res.Outcome, res.Reason = Skipped, ReasonInterrupted
+		case err != nil && r.run.Err() != nil:
+			res.Outcome, res.Failure = Failed, AbortedPrefix+"the run exceeded its --timeout of "+r.runTimeout.String()
+			if !errors.Is(err, errAborted) {
+				res.Failure += ": " + r.scrub(err.Error())
+			}
+		case err != nil && ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+			res.Outcome, res.Failure = Failed, AbortedPrefix+"the scenario exceeded its --scenario-timeout of "+r.scenarioTimeout.String()+": "+r.scrub(err.Error())
 		case err != nil && !errors.Is(err, godog.ErrSkip):
 			res.Outcome, res.Failure = Failed, r.scrub(err.Error())
 		case reason != "":
@@ -282,20 +360,17 @@ func (r *recorder) register(sc *godog.ScenarioContext) {
 		}
 		r.mu.Lock()
 		res.Duration = time.Since(r.started[s.Id])
+		if cancel := r.cancel[s.Id]; cancel != nil {
+			cancel()
+			delete(r.cancel, s.Id)
+		}
 		r.done[s.Uri+"\x00"+s.Name] = res
 		r.mu.Unlock()
 		return ctx, nil
 	})
 }
 
-func (r *recorder) scrub(s string) string {
-	for _, sec := range r.secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, redact.String(sec))
-		}
-	}
-	return s
-}
+func (r *recorder) scrub(s string) string { return redact.Scrub(s, r.secrets...) }
 
 func (r *recorder) results() map[string]ScenarioResult {
 	r.mu.Lock()

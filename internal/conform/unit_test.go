@@ -3,6 +3,7 @@ package conform
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -219,10 +220,17 @@ func TestRunRejectsBadOptions(t *testing.T) {
 		{OutDir: t.TempDir() + "/a,b"},
 		{Target: TargetReal}, // no LWA client
 		{Tags: "@op:token &&", Format: "none"},
+		{Tags: "@no-such-tag", Format: "none"},
+		{Tags: "@op:token && ~@op:token", Format: "none"},
+		{Rate: math.NaN(), Format: "none"},
+		{Rate: math.Inf(1), Format: "none"},
 	} {
 		_, err := Run(context.Background(), opt)
 		if !errors.Is(err, ErrOptions) {
 			t.Errorf("Run(%+v) = %v, want ErrOptions", opt, err)
+		}
+		if opt.Tags == "@no-such-tag" && (err == nil || !strings.Contains(err.Error(), `tag expression "@no-such-tag" selects no scenario`)) {
+			t.Errorf("Run(--tags @no-such-tag) = %v: want it to say the expression selects no scenario", err)
 		}
 	}
 }

@@ -8,9 +8,13 @@
 package redact
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
 )
 
 // Mask is what a redacted value starts with.
@@ -46,6 +50,73 @@ func ClientID(token string) string {
 // of token requests join. It reveals neither value.
 func TokenRequestClientID(lwaClientID, grantCredential string) string {
 	return ClientID(lwaClientID + " " + grantCredential)
+}
+
+// lwaToken matches what looks like a Login with Amazon access or refresh
+// token ("Atza|…", "Atzr|…", also with the bar percent-encoded as in a form
+// body) up to the next whitespace, quote, backslash or delimiter.
+var lwaToken = regexp.MustCompile(`Atz[ar](?:\||%7[cC])[^\s"'\\<>&,;]+`)
+
+// Scrub returns s with every non-empty known secret replaced by its
+// redaction (String) — a secret shorter than 8 bytes only where it is not
+// part of a longer word — then anything else that looks like an LWA token
+// ("Atza|…", "Atzr|…") masked the same way. Use it on text that came from
+// outside (a service's error message, a response body) before it goes into
+// an error, a log or a report, since a server may echo a secret back.
+// Longer known secrets are replaced first, so a secret that contains another
+// is not half redacted.
+func Scrub(s string, known ...string) string {
+	if s == "" {
+		return s
+	}
+	if len(known) > 0 {
+		ks := make([]string, 0, len(known))
+		for _, k := range known {
+			if k != "" && strings.Contains(s, k) {
+				ks = append(ks, k)
+			}
+		}
+		slices.SortFunc(ks, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
+		for _, k := range ks {
+			if len(k) >= minSubstring {
+				s = strings.ReplaceAll(s, k, String(k))
+			} else {
+				s = replaceWhole(s, k, String(k))
+			}
+		}
+	}
+	return lwaToken.ReplaceAllStringFunc(s, String)
+}
+
+// minSubstring is the length from which Scrub replaces a known secret
+// wherever it occurs; a shorter one (a test token such as "t") is replaced
+// only where it stands alone, so that it does not garble every word that
+// happens to contain it.
+const minSubstring = 8
+
+// replaceWhole replaces the occurrences of k in s that are not part of a
+// longer run of letters and digits.
+func replaceWhole(s, k, with string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, k)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + len(k)
+		if (i > 0 && isWordByte(s[i-1]) && isWordByte(k[0])) || (j < len(s) && isWordByte(s[j]) && isWordByte(k[len(k)-1])) {
+			b.WriteString(s[:j])
+		} else {
+			b.WriteString(s[:i])
+			b.WriteString(with)
+		}
+		s = s[j:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
 // Secret is a string that must never be shown in clear.

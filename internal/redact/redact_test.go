@@ -124,3 +124,65 @@ func ExampleSecret() {
 	// ****8051
 	// network.key.1
 }
+
+func TestScrub(t *testing.T) {
+	const (
+		access  = "Atza|IwEBIAccess-Token_123"
+		refresh = "Atzr|IwEBIRefresh-Token_456"
+		secret  = "amzn1.oa2-cs.v1.client-secret-789"
+		short   = "tok"
+	)
+	cases := []struct {
+		name   string
+		in     string
+		known  []string
+		want   string   // exact result, when not empty
+		absent []string // must not appear
+		keep   []string // must still appear
+	}{
+		{name: "empty", in: "", want: ""},
+		{name: "nothing to do", in: "bad request: extendedPanId missing", want: "bad request: extendedPanId missing"},
+		{name: "known secret", in: "bad secret " + secret, known: []string{secret}, want: "bad secret " + redact.String(secret)},
+		{name: "known secret twice", in: secret + "/" + secret, known: []string{secret},
+			want: redact.String(secret) + "/" + redact.String(secret)},
+		{name: "empty known ignored", in: "abc", known: []string{""}, want: "abc"},
+		{name: "access token by pattern", in: "bad token " + access, want: "bad token " + redact.String(access)},
+		{name: "refresh token by pattern", in: `invalid refresh_token "` + refresh + `"`, want: `invalid refresh_token "` + redact.String(refresh) + `"`},
+		{name: "pattern stops at whitespace", in: "token Atza|abc def", want: "token " + redact.String("Atza|abc") + " def"},
+		{name: "pattern stops at quote", in: `{"t":"Atzr|xyz"}`, want: `{"t":"` + redact.String("Atzr|xyz") + `"}`},
+		{name: "percent-encoded bar", in: "refresh_token=Atzr%7Cxyz&x=1", want: "refresh_token=" + redact.String("Atzr%7Cxyz") + "&x=1"},
+		{name: "known token not by pattern", in: "Bearer " + access, known: []string{access}, want: "Bearer " + redact.String(access)},
+		{name: "non-LWA known bearer", in: "bearer " + short + " rejected", known: []string{short}, absent: []string{short}},
+		{name: "longest first", in: "x " + secret + "-extra", known: []string{secret, secret + "-extra"},
+			want: "x " + redact.String(secret+"-extra")},
+		{name: "several", in: access + " " + refresh + " " + secret, known: []string{secret},
+			absent: []string{access, refresh, secret, "IwEBI"}, keep: []string{redact.Mask}},
+		{name: "short known alone", in: "bad token t.", known: []string{"t"}, want: "bad token " + redact.String("t") + "."},
+		{name: "short known inside a word kept", in: "text/html", known: []string{"t"}, want: "text/html"},
+		{name: "short known at both ends", in: "tok tok", known: []string{"tok"}, want: redact.String("tok") + " " + redact.String("tok")},
+		{name: "bare prefix kept", in: "token must start with Atza|", want: "token must start with Atza|"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := redact.Scrub(c.in, c.known...)
+			if c.want != "" || c.in == "" {
+				if got != c.want {
+					t.Errorf("Scrub(%q) = %q, want %q", c.in, got, c.want)
+				}
+			}
+			for _, a := range c.absent {
+				if strings.Contains(got, a) {
+					t.Errorf("Scrub(%q) = %q still holds %q", c.in, got, a)
+				}
+			}
+			for _, k := range c.keep {
+				if !strings.Contains(got, k) {
+					t.Errorf("Scrub(%q) = %q lacks %q", c.in, got, k)
+				}
+			}
+			if again := redact.Scrub(got); again != got {
+				t.Errorf("pattern pass not stable: %q then %q", got, again)
+			}
+		})
+	}
+}
