@@ -45,8 +45,8 @@ credentials to anyone who asks and has a control API without authentication.`,
 			if err != nil {
 				return err
 			}
-			if journalSize < 0 {
-				return usagef("--journal-size: %d is negative: give the number of requests to keep (default %d)", journalSize, mock.DefaultJournalSize)
+			if journalSize < 1 {
+				return usagef("--journal-size: %d is too small: give the number of requests to keep, at least 1 (default %d)", journalSize, mock.DefaultJournalSize)
 			}
 			if err := checkLoopback(addr, allowRemote); err != nil {
 				return err

@@ -121,6 +121,7 @@ func TestMockCommandBadInput(t *testing.T) {
 		{[]string{"mock", "--log-format", "xml"}, "text or json"},
 		{[]string{"mock", "--log-level", "loud"}, "debug, info"},
 		{[]string{"mock", "--journal-size", "-1"}, "journal-size"},
+		{[]string{"mock", "--journal-size", "0"}, "journal-size"},
 		{[]string{"mock", "--addr", "127.0.0.1:0", "--fixtures", "/nonexistent/fixtures.yaml"}, "fixtures"},
 	}
 	for _, tc := range tests {
