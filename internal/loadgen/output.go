@@ -17,7 +17,6 @@ import (
 	"github.com/alexa-harness/harness/internal/compliance"
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mock"
-	"github.com/alexa-harness/harness/internal/redact"
 )
 
 // Files of a run directory.
@@ -86,27 +85,23 @@ type attemptLog struct {
 	dropped   int
 	stats     map[string]*AttemptStats
 	throttled int64
-	tokenID   string
 }
 
-func newAttemptLog(dir string, keep bool, limit int, lwaClientID string) (*attemptLog, error) {
+func newAttemptLog(dir string, keep bool, limit int) (*attemptLog, error) {
 	f, err := os.OpenFile(filepath.Join(dir, FileAttempts), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("attempts: %w", err)
 	}
 	w := bufio.NewWriterSize(f, 64<<10)
 	return &attemptLog{f: f, w: w, keep: keep, limit: limit,
-		stats: map[string]*AttemptStats{}, tokenID: redact.ClientID(lwaClientID)}, nil
+		stats: map[string]*AttemptStats{}}, nil
 }
 
 // ObserveAttempt implements clients.Observer.
 func (l *attemptLog) ObserveAttempt(a clients.Attempt) {
-	if a.Operation == contract.OpToken {
-		// The mock's journal names token requests by the LWA client id; so
-		// do we, so that the two views can be compared.
-		a.Client = l.tokenID
-	}
-
+	// Token attempts already carry the journal's client id
+	// (redact.TokenRequestClientID, set by clients.Transport), so the two
+	// views join without any relabelling here.
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	countAttempt(l.stats, a)

@@ -374,7 +374,7 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	if limit <= 0 {
 		limit = 300000
 	}
-	alog, err := newAttemptLog(r.opts.OutDir, keep, limit, r.cfg.ClientID)
+	alog, err := newAttemptLog(r.opts.OutDir, keep, limit)
 	if err != nil {
 		return nil, err
 	}
