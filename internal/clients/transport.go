@@ -230,24 +230,7 @@ func (t *Transport) With(opts ...TransportOption) *Transport {
 // attributing a 404.) Typed clients name their operation with
 // WithOperation instead.
 func OperationOf(method, path string) (string, bool) {
-	switch {
-	case strings.HasPrefix(path, "/credentiallocker/"):
-		switch method {
-		case http.MethodPut:
-			return contract.OpCreateThreadNetwork, true
-		case http.MethodGet:
-			return contract.OpGetThreadNetworks, true
-		}
-	case strings.EqualFold(path, contract.TokenPath):
-		if method == http.MethodPost {
-			return contract.OpToken, true
-		}
-	case strings.HasPrefix(path, "/v") && strings.HasSuffix(path, "/credentials") && strings.Contains(path, "/skills/"):
-		if method == http.MethodGet {
-			return contract.OpGetSkillCredentials, true
-		}
-	}
-	return "", false
+	return contract.Attribute(method, path)
 }
 
 type opKey struct{}

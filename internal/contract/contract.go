@@ -9,7 +9,9 @@ package contract
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"sort"
+	"strings"
 )
 
 // Operation names, as used by the OpenAPI operationIds, the mock's control
@@ -117,4 +119,31 @@ func SortedStatuses() []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// Attribute names the operation a request counts as, for the mock's journal
+// and the clients' attempt log alike, so that the two views of one request
+// join. It is deliberately looser than api.OperationOf: a request to an
+// unknown Credential Locker version or SMAPI version (answered 404) is still
+// attributed to the operation it was meant for. The LWA path is matched
+// case-insensitively. ok is false when the request is none of the operations.
+func Attribute(method, path string) (op string, ok bool) {
+	switch {
+	case strings.HasPrefix(path, "/credentiallocker/"):
+		switch method {
+		case http.MethodPut:
+			return OpCreateThreadNetwork, true
+		case http.MethodGet:
+			return OpGetThreadNetworks, true
+		}
+	case strings.EqualFold(path, TokenPath):
+		if method == http.MethodPost {
+			return OpToken, true
+		}
+	case strings.HasPrefix(path, "/v") && strings.HasSuffix(path, "/credentials") && strings.Contains(path, "/skills/"):
+		if method == http.MethodGet {
+			return OpGetSkillCredentials, true
+		}
+	}
+	return "", false
 }

@@ -73,3 +73,29 @@ func TestRequestKey(t *testing.T) {
 		}
 	}
 }
+
+func TestAttribute(t *testing.T) {
+	cases := []struct {
+		method, path string
+		op           string
+		ok           bool
+	}{
+		{"PUT", "/credentiallocker/v2/threadNetworks", contract.OpCreateThreadNetwork, true},
+		{"GET", "/credentiallocker/v2/threadNetworks", contract.OpGetThreadNetworks, true},
+		{"GET", "/credentiallocker/v9/threadNetworks", contract.OpGetThreadNetworks, true}, // unknown version: still attributed
+		{"POST", "/credentiallocker/v2/threadNetworks", "", false},
+		{"GET", "/v1/skills/amzn1.ask.skill.x/credentials", contract.OpGetSkillCredentials, true},
+		{"GET", "/v2/skills/x/credentials", contract.OpGetSkillCredentials, true},
+		{"PUT", "/v1/skills/x/credentials", "", false},
+		{"POST", "/auth/o2/token", contract.OpToken, true},
+		{"POST", "/auth/O2/token", contract.OpToken, true}, // Amazon's SDK
+		{"GET", "/auth/o2/token", "", false},
+		{"GET", "/elsewhere", "", false},
+	}
+	for _, c := range cases {
+		op, ok := contract.Attribute(c.method, c.path)
+		if op != c.op || ok != c.ok {
+			t.Errorf("Attribute(%s %s) = %q, %v; want %q, %v", c.method, c.path, op, ok, c.op, c.ok)
+		}
+	}
+}

@@ -269,44 +269,41 @@ const opUnknown = "unknown"
 func (s *Server) classify(r *http.Request) (route, string, family, string) {
 	p := r.URL.Path
 	m := r.Method
+	// Which operation the journal and metrics count it as: the rule the
+	// clients' attempt log uses too.
+	op, ok := contract.Attribute(m, p)
+	if !ok {
+		op = opUnknown
+	}
 	switch {
 	case p == contract.ThreadNetworksPath:
 		switch m {
 		case http.MethodGet:
-			return rtGet, contract.OpGetThreadNetworks, famLocker, ""
+			return rtGet, op, famLocker, ""
 		case http.MethodPut:
-			return rtCreate, contract.OpCreateThreadNetwork, famLocker, ""
+			return rtCreate, op, famLocker, ""
 		}
-		return rtMethodNotAllowed, opUnknown, famLocker, "GET, PUT"
+		return rtMethodNotAllowed, op, famLocker, "GET, PUT"
 	case strings.HasPrefix(p, "/credentiallocker/"):
-		switch m {
-		case http.MethodPut:
-			return rtNotFound, contract.OpCreateThreadNetwork, famLocker, ""
-		case http.MethodGet:
-			return rtNotFound, contract.OpGetThreadNetworks, famLocker, ""
-		}
-		return rtNotFound, opUnknown, famLocker, ""
+		return rtNotFound, op, famLocker, "" // unknown route or API version
 	case len(p) >= len("/v1/skills//credentials") && strings.HasPrefix(p, "/v1/skills/") && strings.HasSuffix(p, "/credentials"):
 		if m == http.MethodGet {
-			return rtSkill, contract.OpGetSkillCredentials, famSMAPI, ""
+			return rtSkill, op, famSMAPI, ""
 		}
-		return rtMethodNotAllowed, opUnknown, famSMAPI, "GET"
+		return rtMethodNotAllowed, op, famSMAPI, "GET"
 	case strings.HasPrefix(p, "/v") && strings.HasSuffix(p, "/credentials") && strings.Contains(p, "/skills/"):
-		if m == http.MethodGet {
-			return rtNotFound, contract.OpGetSkillCredentials, famSMAPI, ""
-		}
-		return rtNotFound, opUnknown, famSMAPI, ""
+		return rtNotFound, op, famSMAPI, "" // unknown SMAPI version
 	case strings.EqualFold(p, contract.TokenPath):
 		if m == http.MethodPost {
-			return rtToken, contract.OpToken, famLWA, ""
+			return rtToken, op, famLWA, ""
 		}
-		return rtMethodNotAllowed, opUnknown, famLWA, "POST"
+		return rtMethodNotAllowed, op, famLWA, "POST"
 	case len(p) >= 6 && strings.EqualFold(p[:6], "/auth/"):
-		return rtNotFound, opUnknown, famLWA, ""
+		return rtNotFound, op, famLWA, ""
 	case strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/v0/") || strings.HasPrefix(p, "/v2/"):
-		return rtNotFound, opUnknown, famSMAPI, ""
+		return rtNotFound, op, famSMAPI, ""
 	}
-	return rtNotFound, opUnknown, famGeneric, ""
+	return rtNotFound, op, famGeneric, ""
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
