@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/alexa-harness/harness/internal/clients"
 )
 
 // Jitter is the shape of a policy's back-off, which decides how C4 grades it.
@@ -59,13 +61,14 @@ func (j *Jitter) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Defaults used for zero fields of Options. Base, Cap and MaxAttempts match
-// the reference client's Standard policy (internal/clients); the rest are the
+// Defaults used for zero fields of Options. Base, Cap and MaxAttempts are
+// the reference client's Standard policy's (internal/clients), so a run that
+// names no policy parameters is graded as that policy; the rest are the
 // spec's figures.
 const (
-	DefaultMaxAttempts     = 5
-	DefaultBase            = 500 * time.Millisecond
-	DefaultCap             = 20 * time.Second
+	DefaultMaxAttempts     = clients.DefaultMaxAttempts
+	DefaultBase            = clients.DefaultBase
+	DefaultCap             = clients.DefaultCap
 	DefaultAlpha           = 0.01
 	DefaultSustainedWindow = 60 * time.Second
 	DefaultEpsilon         = 50 * time.Millisecond
