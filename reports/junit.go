@@ -86,16 +86,7 @@ func WriteCoverageJUnit(w io.Writer, res conform.Result) error {
 	}
 	doc := junitSuites{Name: "harness conform coverage", Tests: suite.Tests, Failures: suite.Failures,
 		Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("coverage junit: %w", err)
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return encodeJUnit(w, "coverage junit", doc)
 }
 
 func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }
@@ -151,14 +142,22 @@ func WriteScenarioJUnit(w io.Writer, res conform.Result) error {
 		doc.Failures += doc.Suites[i].Failures
 		doc.Skipped += doc.Suites[i].Skipped
 	}
+	return encodeJUnit(w, "scenario junit", doc)
+}
+
+// encodeJUnit writes doc as an indented XML document; what names the report
+// in errors.
+func encodeJUnit(w io.Writer, what string, doc junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
 	if err := enc.Encode(doc); err != nil {
-		return fmt.Errorf("scenario junit: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
