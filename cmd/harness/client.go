@@ -246,13 +246,9 @@ With --raw BODY is sent exactly as given (to test the service's validation).`,
 					return usagef("--json: %v", err)
 				}
 			}
-			cfg, err := o.config(cmd, "customer")
+			l, err := o.locker(cmd)
 			if err != nil {
 				return err
-			}
-			l, err := cfg.Locker()
-			if err != nil {
-				return usagef("%v", err)
 			}
 			if raw {
 				err = l.CreateThreadNetworkRaw(cmd.Context(), data)
@@ -301,13 +297,9 @@ func newClientGetCmd(o *clientOpts) *cobra.Command {
 			if all && q.NextToken != "" {
 				return usagef("--all and --next-token do not go together")
 			}
-			cfg, err := o.config(cmd, "customer")
+			l, err := o.locker(cmd)
 			if err != nil {
 				return err
-			}
-			l, err := cfg.Locker()
-			if err != nil {
-				return usagef("%v", err)
 			}
 			var page clients.NetworkPage
 			if all {
@@ -381,6 +373,19 @@ unless --reveal). The skill is --skill-id, else ` + contract.EnvSkillID + `.`,
 }
 
 // print writes the redacted value, or with --reveal the clear one, as JSON.
+// locker returns a Credential Locker client acting as the customer.
+func (o *clientOpts) locker(cmd *cobra.Command) (*clients.Locker, error) {
+	cfg, err := o.config(cmd, "customer")
+	if err != nil {
+		return nil, err
+	}
+	l, err := cfg.Locker()
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return l, nil
+}
+
 func (o *clientOpts) print(cmd *cobra.Command, redacted, clear any) error {
 	v := redacted
 	if o.reveal {
