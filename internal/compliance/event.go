@@ -21,15 +21,20 @@ type Event struct {
 	RetryAfterDate bool
 }
 
+// FromAttempt converts one attempt of a client's attempt log.
+func FromAttempt(a clients.Attempt) Event {
+	return Event{
+		Client: a.Client, Operation: a.Operation, Key: a.Key,
+		Arrived: a.Sent, Answered: a.Received, Status: a.Status,
+		RetryAfter: a.RetryAfter, RetryAfterDate: a.RetryAfterDate,
+	}
+}
+
 // FromAttempts converts a client's attempt log.
 func FromAttempts(as []clients.Attempt) []Event {
 	out := make([]Event, 0, len(as))
 	for _, a := range as {
-		out = append(out, Event{
-			Client: a.Client, Operation: a.Operation, Key: a.Key,
-			Arrived: a.Sent, Answered: a.Received, Status: a.Status,
-			RetryAfter: a.RetryAfter, RetryAfterDate: a.RetryAfterDate,
-		})
+		out = append(out, FromAttempt(a))
 	}
 	return out
 }

@@ -114,7 +114,7 @@ func (l *attemptLog) ObserveAttempt(a clients.Attempt) {
 	}
 	if l.keep {
 		if len(l.events) < l.limit {
-			l.events = append(l.events, compliance.FromAttempts([]clients.Attempt{a})...)
+			l.events = append(l.events, compliance.FromAttempt(a))
 		} else {
 			l.dropped++
 		}

@@ -137,7 +137,7 @@ func readAttempts(path string, keep bool) ([]compliance.Event, map[string]*Attem
 		}
 		countAttempt(stats, a)
 		if keep && len(events) < maxReplayEvents {
-			events = append(events, compliance.FromAttempts([]clients.Attempt{a})...)
+			events = append(events, compliance.FromAttempt(a))
 		}
 	}
 	if err := sc.Err(); err != nil {
