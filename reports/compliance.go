@@ -20,7 +20,7 @@ const ComplianceViolationRows = 20
 const complianceFigureWidth = 72
 
 // WriteCompliance renders a back-off compliance verdict (rules C1–C7 of
-// ../shared/backoff-compliance.md) as text: a headline, a table of the rules
+// docs/backoff-compliance.md) as text: a headline, a table of the rules
 // (rule, title, verdict, n, figure) and a table of the first
 // ComplianceViolationRows violations with their evidence, then "and N more".
 // Client ids in a verdict are already redacted.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alexa-harness/harness/internal/compliance"
 	"github.com/alexa-harness/harness/internal/loadgen"
 )
 
@@ -15,6 +16,7 @@ func TestWriteLoad(t *testing.T) {
 		return loadgen.OpSummary{Name: name, Requests: n, Rate: float64(n) / 10, Successes: n - 1, SuccessRatio: float64(n-1) / float64(n),
 			Latency: lat, Statuses: map[string]int{"200": n - 2, "429": 1, "error": 1}}
 	}
+	empty := compliance.Check(nil, compliance.Options{})
 	tests := []struct {
 		name string
 		sum  loadgen.Summary
@@ -41,7 +43,24 @@ func TestWriteLoad(t *testing.T) {
 				HighestRate: 100,
 				Thresholds:  []loadgen.ThresholdResult{{Name: "minRate", Limit: "≥ 50/s", Actual: "1/s"}},
 				Notes:       []string{"no summary.json"}},
+			not:  []string{"Back-off compliance"},
 			want: []string{"INTERRUPTED, partial run", "Steps", "MISSED: p99 1.5s > 50ms", "Highest step rate that met the SLO: 100/s", "Result: FAIL (minRate) — on a partial run", "note: no summary.json"},
+		},
+		{
+			name: "compliance, both views disagreeing",
+			sum: loadgen.Summary{Profile: "storm", All: op("all", 10),
+				Compliance: &loadgen.ComplianceSummary{Mode: "required", Policy: "standard", Client: &empty, Server: &empty,
+					Reasons: []string{"the client and server views disagree on C1"}}},
+			want: []string{"Back-off compliance (required, policy standard): FAIL", "  - the client and server views disagree on C1",
+				"server view (mock journal) DISAGREE.", "\nClient view (attempt log):\n", "\nServer view (mock journal):\n", "Result: FAIL"},
+			not: []string{"Steps", "Thresholds"},
+		},
+		{
+			name: "compliance, client view only",
+			sum: loadgen.Summary{Profile: "env", All: op("all", 10), Pass: true,
+				Compliance: &loadgen.ComplianceSummary{Mode: "report", Policy: "standard", Client: &empty, Pass: true}},
+			want: []string{"Back-off compliance (report, policy standard): PASS", "Client view (attempt log):", "Result: PASS"},
+			not:  []string{"Server view", "DISAGREE", "agree."},
 		},
 	}
 	for _, tt := range tests {

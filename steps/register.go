@@ -11,6 +11,7 @@ import (
 
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // Register installs the steps and hooks of the suite for target on sc.
@@ -31,7 +32,7 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 				return ctx, fmt.Errorf("start the scenario's own mock: %w", err)
 			}
 			w.dedicated = run
-			w.control = &mock.Control{BaseURL: run.URL}
+			w.control = &mockcontrol.Control{BaseURL: run.URL}
 			w.cfg = t.Clients
 			w.cfg.LockerURL, w.cfg.SMAPIURL, w.cfg.LWAURL = run.URL, run.URL, run.URL
 		}

@@ -42,25 +42,15 @@ func scrubbedStep(sc *godog.ScenarioContext, expr string, fn any) {
 	sc.Step(expr, wrapped.Interface())
 }
 
-// scrubbedError is a step error whose message has been scrubbed; it still
-// unwraps to the original for errors.Is/As inside the process.
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
-
 // scrubErr returns err with a scrubbed message (nil when nothing changed).
 func (w *world) scrubErr(err error) error {
 	var se *skipError
 	if errors.As(err, &se) {
 		return nil
 	}
-	msg := err.Error()
-	if s := w.scrub(msg); s != msg {
-		return &scrubbedError{msg: s, err: err}
+	// redact.ScrubError still unwraps to err for errors.Is/As in-process.
+	if s := redact.ScrubError(err, w.knownSecrets()...); s.Error() != err.Error() {
+		return s
 	}
 	return nil
 }

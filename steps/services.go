@@ -11,6 +11,7 @@ import (
 
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // skillID returns the skill under test.
@@ -145,7 +146,7 @@ func (w *world) stepFault(ctx context.Context, count, op string, status, retryAf
 			return err
 		}
 	}
-	_, err := w.control.AddFault(ctx, mock.Fault{Operation: op, Status: status, Count: n, Probability: 1, RetryAfter: retryAfter})
+	_, err := w.control.AddFault(ctx, mockcontrol.Fault{Operation: op, Status: status, Count: n, Probability: 1, RetryAfter: retryAfter})
 	return err
 }
 
@@ -165,5 +166,5 @@ func (w *world) stepRateLimit(ctx context.Context, op string, rate, retryAfter i
 	if err := w.needMock(); err != nil {
 		return err
 	}
-	return w.control.SetRateLimit(ctx, mock.RateLimit{Operation: op, Rate: float64(rate), Burst: rate, RetryAfter: retryAfter})
+	return w.control.SetRateLimit(ctx, mockcontrol.RateLimit{Operation: op, Rate: float64(rate), Burst: rate, RetryAfter: retryAfter})
 }

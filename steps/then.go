@@ -13,7 +13,7 @@ import (
 
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/contract"
-	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
@@ -433,7 +433,7 @@ func (w *world) stepAttemptsNewToken(_ context.Context, n int) error {
 	return nil
 }
 
-func (w *world) journal(ctx context.Context, op string) ([]mock.JournalEntry, error) {
+func (w *world) journal(ctx context.Context, op string) ([]mockcontrol.JournalEntry, error) {
 	if err := w.needMock(); err != nil {
 		return nil, err
 	}
@@ -441,7 +441,7 @@ func (w *world) journal(ctx context.Context, op string) ([]mock.JournalEntry, er
 	if err != nil {
 		return nil, err
 	}
-	var out []mock.JournalEntry
+	var out []mockcontrol.JournalEntry
 	for _, e := range all {
 		if e.Operation == op {
 			out = append(out, e)

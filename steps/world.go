@@ -16,6 +16,7 @@ import (
 
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // worldKey carries the *world in a scenario's context.
@@ -68,7 +69,7 @@ type world struct {
 
 	cfg       clients.Config // URLs and identities of this scenario's target
 	dedicated *mock.Running  // this scenario's own mock (mock-only scenarios)
-	control   *mock.Control
+	control   *mockcontrol.Control
 	clock     *offsetClock
 
 	retry  bool   // use the standard retry policy rather than none

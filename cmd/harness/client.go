@@ -27,10 +27,11 @@ type clientOpts struct {
 	timeout                     time.Duration
 	policy                      string
 	verbose, reveal             bool
+	getenv                      func(string) string // the process environment
 }
 
-func newClientCmd() *cobra.Command {
-	o := &clientOpts{}
+func newClientCmd(st *globalState) *cobra.Command {
+	o := &clientOpts{getenv: st.Getenv}
 	cmd := &cobra.Command{
 		Use:   "client",
 		Short: "Reference client: call Credential Locker, SMAPI and LWA with retries and back-off",
@@ -98,7 +99,7 @@ func envHelp() string {
 // config builds the clients' configuration: environment, then --mock, then
 // the explicit flags. identity says which refresh token --refresh-token sets.
 func (o *clientOpts) config(cmd *cobra.Command, identity string) (clients.Config, error) {
-	cfg := clients.FromEnv(nil)
+	cfg := clients.FromEnv(o.getenv)
 	if m, _ := cmd.Flags().GetString("mock"); m != "" {
 		mc := clients.MockConfig(m)
 		mc.AccessToken = cfg.AccessToken

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,35 +13,13 @@ import (
 
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
-// runHarness runs the command line as main does and returns the exit code
-// and what it wrote.
-func runHarness(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	root := newRootCmd()
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetIn(strings.NewReader(""))
-	err := root.ExecuteContext(context.Background())
-	code := ExitOK
-	if err != nil {
-		var ee *exitError
-		if errors.As(err, &ee) {
-			code = ee.code
-		} else {
-			code = ExitUsage
-		}
-		errb.WriteString("harness: " + err.Error() + "\n")
-	}
-	return code, out.String(), errb.String()
-}
-
-// mockEnv starts a mock and points the HARNESS_* variables at it.
-func mockEnv(t *testing.T) (string, mock.Control) {
+// mockEnv starts a mock and returns an environment whose HARNESS_*
+// variables point at it.
+func mockEnv(t *testing.T) (map[string]string, string, mockcontrol.Control) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	run, err := mock.Start(ctx, "127.0.0.1:0", mock.Config{})
@@ -51,21 +27,20 @@ func mockEnv(t *testing.T) (string, mock.Control) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); _ = run.Close(context.Background()) })
-	for k, v := range map[string]string{
+	env := map[string]string{
 		contract.EnvLockerURL: run.URL, contract.EnvSMAPIURL: run.URL, contract.EnvLWAURL: run.URL,
 		contract.EnvLWAClientID: contract.MockLWAClientID, contract.EnvLWAClientSecret: contract.MockLWAClientSecret,
 		contract.EnvCustomerRefreshToken: contract.MockCustomerARefresh, contract.EnvVendorRefreshToken: contract.MockVendorRefreshToken,
-		contract.EnvSkillID: contract.MockSkillID, contract.EnvAccessToken: "",
-	} {
-		t.Setenv(k, v)
+		contract.EnvSkillID: contract.MockSkillID,
 	}
-	return run.URL, mock.Control{BaseURL: run.URL}
+	return env, run.URL, mockcontrol.Control{BaseURL: run.URL}
 }
 
 const netJSON = `{"threadNetwork":{"extendedPanId":"0123456789abcdef","networkName":"home","networkKey":"00112233445566778899aabbccddeeff","pskc":"ffeeddccbbaa99887766554433221100","channelNumber":15}}`
 
 func TestClientCommand(t *testing.T) {
-	url, ctl := mockEnv(t)
+	t.Parallel() // its cases run in order against one mock: "create again" follows "create"
+	env, url, ctl := mockEnv(t)
 	file := filepath.Join(t.TempDir(), "net.json")
 	if err := os.WriteFile(file, []byte(`{"extendedPanId":"0123456789abcdef","networkName":"office","networkKey":"aabbccddeeff00112233445566778899"}`), 0o600); err != nil {
 		t.Fatal(err)
@@ -105,11 +80,11 @@ func TestClientCommand(t *testing.T) {
 		{"skill unknown", nil, []string{"client", "skill-credentials", "--skill-id", "amzn1.ask.skill.nope"}, ExitFailed, nil, []string{"404", "1 attempt"}, false},
 		{"skill other vendor", nil, []string{"client", "skill-credentials", "--refresh-token", contract.MockOtherVendorRefresh}, ExitFailed, nil, []string{"403"}, false},
 		{"503 burst verbose", func() {
-			_, _ = ctl.AddFault(context.Background(), mock.Fault{Operation: contract.OpGetSkillCredentials, Status: 503, Count: 2, Probability: 1})
+			_, _ = ctl.AddFault(context.Background(), mockcontrol.Fault{Operation: contract.OpGetSkillCredentials, Status: 503, Count: 2, Probability: 1})
 		}, []string{"client", "skill-credentials", "--verbose", "--retry-policy", "immediate"}, ExitOK, []string{`"clientSecret": "****`},
 			[]string{"attempt 1 getSkillCredentials", "status=503", "-> retry in 0s", "attempt 3 getSkillCredentials", "status=200"}, false},
 		{"503 throughout", func() {
-			_, _ = ctl.AddFault(context.Background(), mock.Fault{Operation: contract.OpGetSkillCredentials, Status: 503, Count: 3, Probability: 1})
+			_, _ = ctl.AddFault(context.Background(), mockcontrol.Fault{Operation: contract.OpGetSkillCredentials, Status: 503, Count: 3, Probability: 1})
 		}, []string{"client", "skill-credentials", "--max-attempts", "3", "--retry-policy", "immediate"}, ExitFailed, nil,
 			[]string{"503 Service Unavailable", "fault injected", "3 attempts"}, false},
 		{"bad policy", nil, []string{"client", "skill-credentials", "--retry-policy", "yolo"}, ExitUsage, nil, []string{"standard, no-retry"}, false},
@@ -123,7 +98,7 @@ func TestClientCommand(t *testing.T) {
 			if c.setup != nil {
 				c.setup()
 			}
-			code, out, errs := runHarness(t, c.args...)
+			code, out, errs := runHarness(t, env, c.args...)
 			if code != c.code {
 				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, out, errs)
 			}
@@ -152,7 +127,8 @@ func TestClientCommand(t *testing.T) {
 }
 
 func TestClientHelpNamesTheMock(t *testing.T) {
-	code, out, _ := runHarness(t, "client", "--help")
+	t.Parallel()
+	code, out, _ := runHarness(t, nil, "client", "--help")
 	for _, w := range []string{contract.EnvLockerURL + "=http://127.0.0.1:8080", "harness mock", "--reveal", "Exit codes"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("help lacks %q", w)
@@ -163,19 +139,10 @@ func TestClientHelpNamesTheMock(t *testing.T) {
 	}
 }
 
-// clearClientEnv empties every HARNESS_* variable the client reads.
-func clearClientEnv(t *testing.T) {
-	t.Helper()
-	for _, k := range []string{contract.EnvLockerURL, contract.EnvSMAPIURL, contract.EnvLWAURL, contract.EnvLWAClientID,
-		contract.EnvLWAClientSecret, contract.EnvCustomerRefreshToken, contract.EnvVendorRefreshToken, contract.EnvSkillID,
-		contract.EnvAccessToken} {
-		t.Setenv(k, "")
-	}
-}
-
 // TestClientScrubsEchoedSecrets: a server that echoes the bearer token,
 // refresh token and client secret in its errors gets none of them printed.
 func TestClientScrubsEchoedSecrets(t *testing.T) {
+	t.Parallel()
 	const (
 		secret  = "ECHO-CLIENT-SECRET-0123"
 		refresh = "Atzr|ECHO-REFRESH-456789"
@@ -200,7 +167,7 @@ func TestClientScrubsEchoedSecrets(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"code": "X", "message": "bad token " + auth + " " + secret + " " + refresh,
 			"violations": []map[string]string{{"code": "V", "message": auth}}})
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	cases := []struct {
 		name string
 		env  map[string]string
@@ -216,15 +183,13 @@ func TestClientScrubsEchoedSecrets(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			clearClientEnv(t)
-			for k, v := range map[string]string{contract.EnvLockerURL: srv.URL, contract.EnvLWAURL: srv.URL,
-				contract.EnvLWAClientID: "client-id", contract.EnvLWAClientSecret: secret} {
-				t.Setenv(k, v)
-			}
+			t.Parallel()
+			env := map[string]string{contract.EnvLockerURL: srv.URL, contract.EnvLWAURL: srv.URL,
+				contract.EnvLWAClientID: "client-id", contract.EnvLWAClientSecret: secret}
 			for k, v := range c.env {
-				t.Setenv(k, v)
+				env[k] = v
 			}
-			code, out, errs := runHarness(t, append(c.args, "--max-attempts", "1")...)
+			code, out, errs := runHarness(t, env, append(c.args, "--max-attempts", "1")...)
 			if code != ExitFailed {
 				t.Errorf("exit %d, want %d\nstdout: %s\nstderr: %s", code, ExitFailed, out, errs)
 			}
@@ -246,6 +211,7 @@ func TestClientScrubsEchoedSecrets(t *testing.T) {
 // TestClientTimeout: --timeout bounds an attempt whose body never comes, on
 // the service and on the LWA token request.
 func TestClientTimeout(t *testing.T) {
+	t.Parallel()
 	done := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -257,8 +223,8 @@ func TestClientTimeout(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	}))
-	defer srv.Close()
-	defer close(done)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(done) })
 	cases := []struct {
 		name string
 		args []string
@@ -275,13 +241,11 @@ func TestClientTimeout(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			clearClientEnv(t)
-			for k, v := range map[string]string{contract.EnvLockerURL: srv.URL, contract.EnvLWAURL: srv.URL,
-				contract.EnvLWAClientID: "client-id", contract.EnvLWAClientSecret: "client-secret"} {
-				t.Setenv(k, v)
-			}
+			t.Parallel()
+			env := map[string]string{contract.EnvLockerURL: srv.URL, contract.EnvLWAURL: srv.URL,
+				contract.EnvLWAClientID: "client-id", contract.EnvLWAClientSecret: "client-secret"}
 			start := time.Now()
-			code, out, errs := runHarness(t, c.args...)
+			code, out, errs := runHarness(t, env, c.args...)
 			if took := time.Since(start); took > 2*time.Second {
 				t.Errorf("took %s", took)
 			}

@@ -18,7 +18,7 @@ import (
 
 // newConformCmd runs the executable contract (features/) against the mock or
 // a real target.
-func newConformCmd() *cobra.Command {
+func newConformCmd(st *globalState) *cobra.Command {
 	var (
 		target      string
 		tags        string
@@ -83,7 +83,7 @@ pair is covered by no scenario, 2 when --tags selects no scenario.`,
 				MaxRequests: maxRequests, Rate: rate, Timeout: timeout, ScenarioTimeout: scenTimeout,
 			}
 			if target == conform.TargetReal {
-				opt.Clients = clients.FromEnv(os.Getenv)
+				opt.Clients = clients.FromEnv(st.Getenv)
 			}
 			res, err := conform.Run(cmd.Context(), opt)
 			if err != nil {

@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,28 +16,16 @@ import (
 	"github.com/alexa-harness/harness/internal/mock"
 )
 
-// conformCmd runs `harness conform args...` and returns the exit code and
-// the combined output.
-func conformCmd(t *testing.T, args ...string) (int, string) {
+// conformCmd runs `harness conform args...` with env through run and
+// returns the exit code and the combined output.
+func conformCmd(t *testing.T, env map[string]string, args ...string) (int, string) {
 	t.Helper()
-	var out bytes.Buffer
-	root := newRootCmd()
-	root.SetArgs(append([]string{"conform"}, args...))
-	root.SetOut(&out)
-	root.SetErr(&out)
-	err := root.ExecuteContext(context.Background())
-	if err == nil {
-		return ExitOK, out.String()
-	}
-	out.WriteString("harness: " + err.Error() + "\n")
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code, out.String()
-	}
-	return ExitUsage, out.String()
+	code, out, errs := runHarness(t, env, append([]string{"conform"}, args...)...)
+	return code, out + errs
 }
 
 func TestConformCmdUsage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string // in the output
@@ -59,7 +45,7 @@ func TestConformCmdUsage(t *testing.T) {
 		{[]string{"extra-arg"}, "extra-arg"},
 	}
 	for _, tc := range tests {
-		code, out := conformCmd(t, tc.args...)
+		code, out := conformCmd(t, nil, tc.args...)
 		if code != ExitUsage {
 			t.Errorf("conform %v: exit %d, want %d\n%s", tc.args, code, ExitUsage, out)
 		}
@@ -72,8 +58,9 @@ func TestConformCmdUsage(t *testing.T) {
 // TestConformCmdJUnit: junit.xml is the runner's, one testsuite per
 // feature, skipped scenarios with their reason and no <error>.
 func TestConformCmdJUnit(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	code, out := conformCmd(t, "--format", "none", "--tags", "@op:token", "--out", dir)
+	code, out := conformCmd(t, nil, "--format", "none", "--tags", "@op:token", "--out", dir)
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -127,8 +114,9 @@ func TestConformCmdJUnit(t *testing.T) {
 }
 
 func TestConformCmdMock(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "out")
-	code, out := conformCmd(t, "--format", "none", "--tags", "@op:token", "--out", dir)
+	code, out := conformCmd(t, nil, "--format", "none", "--tags", "@op:token", "--out", dir)
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -157,20 +145,19 @@ func TestConformCmdMock(t *testing.T) {
 	}
 }
 
-// realEnv points the HARNESS_* variables at url with the mock's identities.
-func realEnv(t *testing.T, url string) {
-	for k, v := range map[string]string{
+// realEnv is an environment whose HARNESS_* variables point at url with the
+// mock's identities.
+func realEnv(url string) map[string]string {
+	return map[string]string{
 		contract.EnvLockerURL: url, contract.EnvSMAPIURL: url, contract.EnvLWAURL: url,
 		contract.EnvLWAClientID: contract.MockLWAClientID, contract.EnvLWAClientSecret: contract.MockLWAClientSecret,
 		contract.EnvCustomerRefreshToken: contract.MockCustomerARefresh, contract.EnvVendorRefreshToken: contract.MockVendorRefreshToken,
-		contract.EnvSkillID: contract.MockSkillID, contract.EnvCustomerBRefreshToken: "", contract.EnvNoScopeRefreshToken: "",
-		contract.EnvOtherVendorRefreshToken: "", contract.EnvAccessToken: "",
-	} {
-		t.Setenv(k, v)
+		contract.EnvSkillID: contract.MockSkillID,
 	}
 }
 
 func TestConformCmdReal(t *testing.T) {
+	t.Parallel()
 	m, err := mock.New(mock.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -194,9 +181,9 @@ func TestConformCmdReal(t *testing.T) {
 		m.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-	realEnv(t, srv.URL)
+	env := realEnv(srv.URL)
 
-	code, out := conformCmd(t, "--target", "real", "--format", "none", "--rate", "1000", "--tags", "@op:createThreadNetwork")
+	code, out := conformCmd(t, env, "--target", "real", "--format", "none", "--rate", "1000", "--tags", "@op:createThreadNetwork")
 	if code != ExitOK {
 		t.Fatalf("conforming server: exit %d\n%s", code, out)
 	}
@@ -207,7 +194,7 @@ func TestConformCmdReal(t *testing.T) {
 	}
 
 	duplicateOK.Store(true)
-	code, out = conformCmd(t, "--target", "real", "--format", "none", "--rate", "1000", "--allow-writes", "--tags", "@op:createThreadNetwork")
+	code, out = conformCmd(t, env, "--target", "real", "--format", "none", "--rate", "1000", "--allow-writes", "--tags", "@op:createThreadNetwork")
 	if code != ExitFailed {
 		t.Fatalf("server answering 200 to a duplicate: exit %d, want %d\n%s", code, ExitFailed, out)
 	}

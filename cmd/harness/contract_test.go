@@ -2,15 +2,14 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"testing"
 
 	"github.com/alexa-harness/harness/api"
 )
 
 func TestContractCmd(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args     []string
 		wantCode int // -1: success
@@ -42,25 +41,17 @@ func TestContractCmd(t *testing.T) {
 		{[]string{"extra"}, ExitUsage, nil},
 	}
 	for _, tt := range tests {
-		cmd := newContractCmd()
-		var out bytes.Buffer
-		cmd.SetOut(&out)
-		cmd.SetErr(&bytes.Buffer{})
-		cmd.SetArgs(tt.args)
-		err := cmd.ExecuteContext(context.Background())
+		code, out, errs := runHarness(t, nil, append([]string{"contract"}, tt.args...)...)
 		if tt.wantCode < 0 {
-			if err != nil {
-				t.Errorf("%v: %v", tt.args, err)
+			if code != ExitOK {
+				t.Errorf("%v: exit %d: %s", tt.args, code, errs)
 				continue
 			}
-			tt.check(t, out.Bytes())
+			tt.check(t, []byte(out))
 			continue
 		}
-		var ee *exitError
-		if err == nil {
-			t.Errorf("%v: want an error", tt.args)
-		} else if errors.As(err, &ee) && ee.code != tt.wantCode {
-			t.Errorf("%v: exit code %d, want %d", tt.args, ee.code, tt.wantCode)
+		if code != tt.wantCode {
+			t.Errorf("%v: exit code %d, want %d", tt.args, code, tt.wantCode)
 		}
 	}
 }

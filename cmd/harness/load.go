@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 )
 
 // newLoadCmd is "harness load": run a load profile.
-func newLoadCmd() *cobra.Command {
+func newLoadCmd(st *globalState) *cobra.Command {
 	var (
 		profilePath string
 		out         string
@@ -64,18 +63,12 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 			if out == "" {
 				out = filepath.Join("runs", prof.Name+"-"+time.Now().UTC().Format("20060102-150405"))
 			}
-			if os.Getenv("GOGC") == "" {
-				// The load generator's live heap is small and it allocates
-				// per request: fewer GC cycles leave more CPU for the load
-				// (peak RSS stays far below the 300 MB budget; bench/loadgen.sh).
-				debug.SetGCPercent(400)
-			}
 			stderr := cmd.ErrOrStderr()
 			fmt.Fprintf(stderr, "load: profile %s, results in %s\n", profilePath, out)
 			pr := newProgressUI(stderr)
 			sum, err := loadgen.Run(cmd.Context(), loadgen.Options{
 				Profile: prof, ProfileFile: profilePath, ProfileRaw: raw, OutDir: out,
-				Rate: rate, Duration: duration, AllowReal: allowReal, MaxRate: maxRate,
+				Rate: rate, Duration: duration, AllowReal: allowReal, MaxRate: maxRate, Getenv: st.Getenv,
 				OnProgress: pr.update, ProgressEvery: pr.every,
 			})
 			pr.stop()

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +10,7 @@ import (
 // TestLoadAndReportExitCodes: bad usage and bad profiles exit 2, a failed
 // threshold exits 1, a passing run 0; report re-renders a saved run.
 func TestLoadAndReportExitCodes(t *testing.T) {
+	t.Parallel() // its cases run in order: "report" reads the run "smoke" writes
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	if err := os.WriteFile(bad, []byte("duration: 5s\npacer: {type: constant, rate: -5}\nmix: {get: 1}\n"), 0o644); err != nil {
@@ -26,7 +25,7 @@ func TestLoadAndReportExitCodes(t *testing.T) {
 	}{
 		{"no profile", []string{"load"}, ExitUsage, "--profile FILE is required"},
 		{"missing file", []string{"load", "--profile", filepath.Join(dir, "nope.yaml")}, ExitUsage, "cannot read the profile"},
-		{"bad profile", []string{"load", "--profile", bad}, ExitUsage, "pacer.rate: must be > 0"},
+		{"bad profile", []string{"load", "--profile", bad}, ExitUsage, "pacer.rate: must be"},
 		{"bad rate flag", []string{"load", "--profile", "../../profiles/smoke.yaml", "--rate", "-1"}, ExitUsage, "--rate must be > 0"},
 		{"non-compliant client", []string{"load", "--profile", "../../profiles/examples/noncompliant-immediate.yaml",
 			"--duration", "3s", "--out", filepath.Join(dir, "run-bad")}, ExitFailed, "thresholds failed: backoff"},
@@ -36,27 +35,15 @@ func TestLoadAndReportExitCodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out, errb bytes.Buffer
-			root := newRootCmd()
-			root.SetOut(&out)
-			root.SetErr(&errb)
-			root.SetArgs(tt.args)
-			err := root.ExecuteContext(context.Background())
-			code := ExitOK
-			if err != nil {
-				code = ExitUsage
-				if ee, ok := err.(*exitError); ok {
-					code = ee.code
-				}
-			}
+			code, out, errs := runHarness(t, nil, tt.args...)
 			if code != tt.code {
-				t.Fatalf("exit %d, want %d (err %v)\n%s", code, tt.code, err, errb.String())
+				t.Fatalf("exit %d, want %d\nstderr: %s", code, tt.code, errs)
 			}
-			if tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
-				t.Errorf("error %v, want it to mention %q", err, tt.want)
+			if tt.want != "" && !strings.Contains(errs, tt.want) {
+				t.Errorf("stderr does not mention %q:\n%s", tt.want, errs)
 			}
-			if tt.code != ExitUsage && !strings.Contains(out.String(), "Result:") {
-				t.Errorf("no summary printed:\n%s", out.String())
+			if tt.code != ExitUsage && !strings.Contains(out, "Result:") {
+				t.Errorf("no summary printed:\n%s", out)
 			}
 		})
 	}

@@ -7,8 +7,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,33 +14,19 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// main builds the process state, applies the process-wide settings and
+// runs the command line; everything else happens in run.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:]))
+	st := newGlobalState()
+	tuneProcess(st)
+	code := run(ctx, st)
+	stop()
+	os.Exit(code)
 }
 
-// run executes the command line and returns the process exit code.
-func run(ctx context.Context, args []string) int {
-	root := newRootCmd()
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
-	}
-	fmt.Fprintln(root.ErrOrStderr(), "harness:", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	if ctx.Err() != nil {
-		return ExitInterrupted
-	}
-	// Cobra's own flag and argument errors are usage errors.
-	return ExitUsage
-}
-
-func newRootCmd() *cobra.Command {
+// newRootCmd builds the command tree over the process state st.
+func newRootCmd(st *globalState) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "harness",
 		Short: "Load and conformance test harness for the Alexa Credential Locker and Skill Credentials APIs",
@@ -61,9 +45,9 @@ Exit codes: 0 success; 1 a check failed (scenario, threshold, API error);
 	root.AddCommand(
 		newMockCmd(),
 		newContractCmd(),
-		newClientCmd(),
-		newConformCmd(),
-		newLoadCmd(),
+		newClientCmd(st),
+		newConformCmd(st),
+		newLoadCmd(st),
 		newReportCmd(),
 	)
 	return root

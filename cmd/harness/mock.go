@@ -6,12 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/netguard"
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
@@ -117,11 +117,7 @@ func checkLoopback(addr string, allow bool) error {
 	if allow {
 		return nil
 	}
-	if host == "localhost" {
-		return nil
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	if ip == nil || !ip.IsLoopback() {
+	if !netguard.IsLoopback(host) {
 		return usagef("--addr: %q is not a loopback address: the mock hands out credentials and has an open control API; use 127.0.0.1 or [::1], or pass --allow-remote", host)
 	}
 	return nil

@@ -2,45 +2,26 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/alexa-harness/harness/internal/contract"
-	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestMockCommand starts `harness mock` on a free port, uses it, stops it
 // through its context (as SIGINT does) and checks that neither the banner
 // nor the request log shows a secret in clear.
 func TestMockCommand(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut lockedBuffer
+	var out lockedBuffer
 	pr, pw := io.Pipe()
 	urls := make(chan string, 1)
 	copied := make(chan struct{})
@@ -55,22 +36,21 @@ func TestMockCommand(t *testing.T) {
 		}
 		close(copied)
 	}()
-	root := newRootCmd()
-	root.SetOut(pw)
-	root.SetErr(&errOut)
-	root.SetArgs([]string{"mock", "--addr", "127.0.0.1:0", "--log-format", "json", "--fixtures", "../../internal/mock/testdata/fixtures.yaml"})
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
+	ts := newTestState(t, "mock", "--addr", "127.0.0.1:0", "--log-format", "json", "--fixtures", "../../internal/mock/testdata/fixtures.yaml")
+	ts.globalState.Stdout = pw // the banner is read as it comes
+	errOut := ts.Stderr
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, ts.globalState) }()
 
 	var base string
 	select {
 	case base = <-urls:
-	case err := <-done:
-		t.Fatalf("mock exited early: %v\n%s", err, errOut.String())
+	case code := <-done:
+		t.Fatalf("mock exited early with %d\n%s", code, errOut.String())
 	case <-time.After(10 * time.Second):
 		t.Fatal("no banner")
 	}
-	ctl := mock.Control{BaseURL: base}
+	ctl := mockcontrol.Control{BaseURL: base}
 	if err := ctl.Health(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +64,9 @@ func TestMockCommand(t *testing.T) {
 	res.Body.Close()
 	cancel()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("mock returned %v after a requested stop", err)
+	case code := <-done:
+		if code != ExitOK {
+			t.Fatalf("mock exited %d after a requested stop\n%s", code, errOut.String())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("mock did not stop on cancellation")
@@ -112,6 +92,7 @@ func TestMockCommand(t *testing.T) {
 }
 
 func TestMockCommandBadInput(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
@@ -125,19 +106,15 @@ func TestMockCommandBadInput(t *testing.T) {
 		{[]string{"mock", "--addr", "127.0.0.1:0", "--fixtures", "/nonexistent/fixtures.yaml"}, "fixtures"},
 	}
 	for _, tc := range tests {
-		root := newRootCmd()
-		root.SetOut(&bytes.Buffer{})
-		root.SetErr(&bytes.Buffer{})
-		root.SetArgs(tc.args)
-		err := root.ExecuteContext(context.Background())
-		var ee *exitError
-		if err == nil || !errors.As(err, &ee) || ee.code != ExitUsage || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: %v, want a usage error mentioning %q", tc.args, err, tc.want)
+		code, _, errs := runHarness(t, nil, tc.args...)
+		if code != ExitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("%v: exit %d, want %d with an error mentioning %q:\n%s", tc.args, code, ExitUsage, tc.want, errs)
 		}
 	}
 }
 
 func TestCheckLoopback(t *testing.T) {
+	t.Parallel()
 	for addr, ok := range map[string]bool{
 		"127.0.0.1:8080": true, "[::1]:0": true, "localhost:1": true, "127.1.2.3:9": true,
 		"0.0.0.0:8080": false, ":8080": false, "10.0.0.1:80": false, "example.com:80": false,

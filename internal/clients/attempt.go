@@ -1,6 +1,10 @@
 package clients
 
-import "time"
+import (
+	"time"
+
+	"github.com/alexa-harness/harness/internal/compliance"
+)
 
 // Attempt is one HTTP attempt a client made, as an Observer sees it. The load
 // generator, the back-off compliance checker and the certification reports
@@ -33,3 +37,13 @@ type ObserverFunc func(Attempt)
 
 // ObserveAttempt calls f(a).
 func (f ObserverFunc) ObserveAttempt(a Attempt) { f(a) }
+
+// Event converts the attempt to a compliance event (the client's view of a
+// request). It allocates nothing, so an Observer can call it on the hot path.
+func (a Attempt) Event() compliance.Event {
+	return compliance.Event{
+		Client: a.Client, Operation: a.Operation, Key: a.Key,
+		Arrived: a.Sent, Answered: a.Received, Status: a.Status,
+		RetryAfter: a.RetryAfter, RetryAfterDate: a.RetryAfterDate,
+	}
+}

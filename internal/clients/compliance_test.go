@@ -10,7 +10,7 @@ import (
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/compliance"
 	"github.com/alexa-harness/harness/internal/contract"
-	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // TestGradedByCompliance sends retried traffic through each policy to the
@@ -40,8 +40,8 @@ func TestGradedByCompliance(t *testing.T) {
 			params := clients.PolicyParams{Base: 200 * time.Millisecond, MaxAttempts: 5, Rand: rand.New(rand.NewPCG(7, 11)).Float64}
 			m.cfg.Policy, _ = clients.PolicyByName(c.policy, params)
 			s := m.smapi(t, contract.MockVendorRefreshToken)
-			m.fault(t, mock.Fault{Operation: contract.OpGetSkillCredentials, Status: 403, Count: 3, Probability: 1})
-			m.fault(t, mock.Fault{Operation: contract.OpGetSkillCredentials, Status: 503, Count: 100000, Probability: 0.6, RetryAfter: c.retryAfter})
+			m.fault(t, mockcontrol.Fault{Operation: contract.OpGetSkillCredentials, Status: 403, Count: 3, Probability: 1})
+			m.fault(t, mockcontrol.Fault{Operation: contract.OpGetSkillCredentials, Status: 503, Count: 100000, Probability: 0.6, RetryAfter: c.retryAfter})
 			for range 150 {
 				_, _ = s.GetSkillCredentials(ctx, contract.MockSkillID)
 				m.clock.Advance(2 * time.Minute) // calls are independent: no C2/C6 quiet period overlaps
@@ -51,8 +51,12 @@ func TestGradedByCompliance(t *testing.T) {
 				t.Fatal(err)
 			}
 			opts := compliance.Options{Base: params.Base, MaxAttempts: params.MaxAttempts}
-			client := compliance.Check(compliance.FromAttempts(m.rec.Attempts()), opts)
-			server := compliance.Check(compliance.FromJournal(journal), opts)
+			var events []compliance.Event
+			for _, a := range m.rec.Attempts() {
+				events = append(events, a.Event())
+			}
+			client := compliance.Check(events, opts)
+			server := compliance.Check(mockcontrol.Events(journal), opts)
 			for view, v := range map[string]compliance.Verdict{"client": client, "server": server} {
 				if got := v.Failed(); !slices.Equal(got, c.fails) {
 					t.Errorf("%s view failed %v, want %v", view, got, c.fails)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/alexa-harness/harness/internal/contract"
@@ -46,10 +45,11 @@ type Config struct {
 }
 
 // FromEnv reads the HARNESS_* variables (contract.Env*) through getenv
-// (os.Getenv when nil).
+// (an empty environment when nil: the caller passes the process's, as the
+// harness CLI does from its process state).
 func FromEnv(getenv func(string) string) Config {
 	if getenv == nil {
-		getenv = os.Getenv
+		getenv = func(string) string { return "" }
 	}
 	return Config{
 		LockerURL:               getenv(contract.EnvLockerURL),
@@ -68,7 +68,7 @@ func FromEnv(getenv func(string) string) Config {
 }
 
 // MockConfig returns a Config for a mock at baseURL with its well-known
-// identities (../shared/contract.md): customer A, vendor A and the skill.
+// identities (docs/mock.md): customer A, vendor A and the skill.
 func MockConfig(baseURL string) Config {
 	return Config{
 		LockerURL: baseURL, SMAPIURL: baseURL, LWAURL: baseURL,

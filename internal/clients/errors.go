@@ -21,7 +21,10 @@ var (
 	ErrNotFound     = errors.New("not found (404)")
 	ErrConflict     = errors.New("conflict (409)")
 	ErrThrottled    = errors.New("throttled (429)")
-	ErrUnavailable  = errors.New("server error or unavailable (500, 502, 503, 504)")
+	// ErrUnavailable classifies 500, 502, 503 and 504 for the caller; the
+	// transport retries only 500 and 503 (contract.Retryable): a 502 or 504
+	// comes from an intermediary (docs/contract.md, A12).
+	ErrUnavailable = errors.New("server error or unavailable (500, 502, 503, 504)")
 
 	// ErrPossiblyCreatedEarlier marks a 409 to a create that this client had
 	// already sent once without getting an answer (a transport error or a

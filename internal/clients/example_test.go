@@ -10,6 +10,7 @@ import (
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // Example creates a Thread network in the mock and lists it back, through a
@@ -23,8 +24,8 @@ func Example() {
 		return
 	}
 	defer m.Close(context.Background())
-	ctl := mock.Control{BaseURL: m.URL}
-	_, _ = ctl.AddFault(ctx, mock.Fault{Operation: contract.OpCreateThreadNetwork, Status: 503, Count: 2, Probability: 1, RetryAfter: 1})
+	ctl := mockcontrol.Control{BaseURL: m.URL}
+	_, _ = ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpCreateThreadNetwork, Status: 503, Count: 2, Probability: 1, RetryAfter: 1})
 
 	cfg := clients.MockConfig(m.URL) // or clients.FromEnv(nil)
 	var attempts []clients.Attempt

@@ -18,6 +18,7 @@ import (
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
@@ -49,7 +50,7 @@ func (c *virtualClock) Advance(d time.Duration) {
 
 type mockRig struct {
 	url   string
-	ctl   mock.Control
+	ctl   mockcontrol.Control
 	clock *virtualClock
 	rec   *recorder
 	cfg   clients.Config
@@ -68,7 +69,7 @@ func startMock(t *testing.T) *mockRig {
 		cancel()
 		_ = run.Close(context.Background())
 	})
-	m := &mockRig{url: run.URL, ctl: mock.Control{BaseURL: run.URL}, clock: clock, rec: &recorder{}}
+	m := &mockRig{url: run.URL, ctl: mockcontrol.Control{BaseURL: run.URL}, clock: clock, rec: &recorder{}}
 	m.cfg = clients.MockConfig(run.URL)
 	base := clients.DefaultRoundTripper().(*http.Transport)
 	t.Cleanup(base.CloseIdleConnections) // runs before the mock's Close
@@ -105,7 +106,7 @@ func (m *mockRig) smapi(t *testing.T, refresh redact.Secret) *clients.SMAPI {
 	return s
 }
 
-func (m *mockRig) fault(t *testing.T, f mock.Fault) {
+func (m *mockRig) fault(t *testing.T, f mockcontrol.Fault) {
 	t.Helper()
 	if _, err := m.ctl.AddFault(context.Background(), f); err != nil {
 		t.Fatal(err)
@@ -134,7 +135,9 @@ func TestMockEveryStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	faulted := func(op string, status int) func() {
-		return func() { m.fault(t, mock.Fault{Operation: op, Status: status, Count: 3, Probability: 1, RetryAfter: 1}) }
+		return func() {
+			m.fault(t, mockcontrol.Fault{Operation: op, Status: status, Count: 3, Probability: 1, RetryAfter: 1})
+		}
 	}
 	type tc struct {
 		op     string
@@ -243,10 +246,10 @@ func TestMockRecoversFromBursts(t *testing.T) {
 	l := m.locker(t, contract.MockCustomerARefresh)
 	s := m.smapi(t, contract.MockVendorRefreshToken)
 	m.cfg.Policy = nil
-	m.fault(t, mock.Fault{Operation: contract.OpCreateThreadNetwork, Status: 429, Count: 1, Probability: 1, RetryAfter: 2})
-	m.fault(t, mock.Fault{Operation: contract.OpCreateThreadNetwork, Status: 503, Count: 1, Probability: 1, RetryAfter: 1})
-	m.fault(t, mock.Fault{Operation: contract.OpGetSkillCredentials, Status: 503, Count: 2, Probability: 1, RetryAfter: 3})
-	m.fault(t, mock.Fault{Operation: contract.OpToken, Status: 503, Count: 1, Probability: 1, RetryAfter: 1})
+	m.fault(t, mockcontrol.Fault{Operation: contract.OpCreateThreadNetwork, Status: 429, Count: 1, Probability: 1, RetryAfter: 2})
+	m.fault(t, mockcontrol.Fault{Operation: contract.OpCreateThreadNetwork, Status: 503, Count: 1, Probability: 1, RetryAfter: 1})
+	m.fault(t, mockcontrol.Fault{Operation: contract.OpGetSkillCredentials, Status: 503, Count: 2, Probability: 1, RetryAfter: 3})
+	m.fault(t, mockcontrol.Fault{Operation: contract.OpToken, Status: 503, Count: 1, Probability: 1, RetryAfter: 1})
 	n := network("00000000000000aa", "burst")
 	if err := l.CreateThreadNetwork(ctx, n); err != nil {
 		t.Fatal(err)
@@ -286,7 +289,7 @@ func TestMockRecoversFromBursts(t *testing.T) {
 	}
 	// C1 from the server's view: no attempt before the previous answer's
 	// Retry-After has passed.
-	last := map[string]mock.JournalEntry{}
+	last := map[string]mockcontrol.JournalEntry{}
 	for _, j := range journal {
 		k := j.Operation + j.Key + j.Client
 		if p, ok := last[k]; ok && p.RetryAfter > 0 {
@@ -313,7 +316,7 @@ func TestMockRateLimit(t *testing.T) {
 	ctx := context.Background()
 	m.cfg.Policy = clients.Standard(clients.PolicyParams{MaxAttempts: 5})
 	s := m.smapi(t, contract.MockVendorRefreshToken)
-	if err := m.ctl.SetRateLimit(ctx, mock.RateLimit{Operation: contract.OpGetSkillCredentials, Rate: 1, Burst: 1, RetryAfter: 1}); err != nil {
+	if err := m.ctl.SetRateLimit(ctx, mockcontrol.RateLimit{Operation: contract.OpGetSkillCredentials, Rate: 1, Burst: 1, RetryAfter: 1}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
@@ -522,7 +525,7 @@ func TestMockToken(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Slow the token answer so that every caller is waiting on it.
-		m.fault(t, mock.Fault{Operation: contract.OpToken, Count: 1, Probability: 1, DelayMs: 100})
+		m.fault(t, mockcontrol.Fault{Operation: contract.OpToken, Count: 1, Probability: 1, DelayMs: 100})
 		l := m.locker(t, contract.MockCustomerARefresh)
 		var wg sync.WaitGroup
 		for range 50 {
@@ -559,7 +562,7 @@ func TestMockLostCreate(t *testing.T) {
 	if err := l.CreateThreadNetwork(ctx, n); err != nil {
 		t.Fatal(err)
 	}
-	m.fault(t, mock.Fault{Operation: contract.OpCreateThreadNetwork, Count: 1, Probability: 1, Reset: true})
+	m.fault(t, mockcontrol.Fault{Operation: contract.OpCreateThreadNetwork, Count: 1, Probability: 1, Reset: true})
 	err := l.CreateThreadNetwork(ctx, n)
 	if !errors.Is(err, clients.ErrConflict) || !errors.Is(err, clients.ErrPossiblyCreatedEarlier) {
 		t.Fatalf("err %v", err)

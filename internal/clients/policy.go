@@ -9,16 +9,17 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/alexa-harness/harness/internal/contract"
 )
 
-// Default parameters of the Standard policy. They follow the AWS SDK
-// standard retry mode and the AWS Architecture Blog's full jitter, with the
-// attempt bound the compliance checker assumes by default (C3: 5).
+// Default parameters of the Standard policy: the back-off defaults of
+// package contract, which the compliance grader assumes too.
 const (
-	DefaultBase        = 500 * time.Millisecond
-	DefaultCap         = 20 * time.Second
-	DefaultMaxAttempts = 5
-	DefaultMaxElapsed  = 60 * time.Second
+	DefaultBase        = contract.BackoffBase
+	DefaultCap         = contract.BackoffCap
+	DefaultMaxAttempts = contract.BackoffMaxAttempts
+	DefaultMaxElapsed  = contract.BackoffMaxElapsed
 )
 
 // maxRetryAfter bounds a Retry-After the transport will believe; a longer one
@@ -216,10 +217,12 @@ type policy struct {
 	nonRetrying bool // also retry 400, 403, 404, 409
 }
 
-// Standard is the compliant policy: retries 429, 500, 503 and transport
-// errors (never 400, 401, 403, 404, 409), full-jitter exponential back-off
-// U(0, min(Cap, Base·2^(n-1))), Retry-After as a floor, at most MaxAttempts
-// attempts, and never a wait that would end past MaxElapsed.
+// Standard is the compliant policy: retries contract.Retryable statuses
+// (429, 500, 503) and transport errors, never contract.NonRetryable ones
+// (400, 401, 403, 404, 409) nor 502/504 (docs/contract.md, A12), with
+// full-jitter exponential back-off U(0, min(Cap, Base·2^(n-1))), Retry-After
+// as a floor, at most MaxAttempts attempts, and never a wait that would end
+// past MaxElapsed.
 func Standard(p PolicyParams) RetryPolicy {
 	return &policy{name: PolicyStandard, p: p.withDefaults(), backoff: true, retryAfter: true}
 }
@@ -249,20 +252,6 @@ func RetryNonRetryable(p PolicyParams) RetryPolicy {
 
 func (p *policy) Name() string     { return p.name }
 func (p *policy) MaxAttempts() int { return p.p.MaxAttempts }
-
-// Params returns the policy's parameters (with defaults applied).
-func (p *policy) Params() PolicyParams { return p.p }
-
-// ParamsOf returns the parameters (defaults applied) of a policy built by
-// this package, for graders that need the base, cap and attempt bound the
-// traffic was generated with; ok is false for other implementations.
-func ParamsOf(rp RetryPolicy) (PolicyParams, bool) {
-	pp, ok := rp.(interface{ Params() PolicyParams })
-	if !ok {
-		return PolicyParams{}, false
-	}
-	return pp.Params(), true
-}
 
 func (p *policy) Decide(in RetryInput) Decision {
 	if in.Attempt >= p.p.MaxAttempts || !p.retryable(in) {
@@ -300,10 +289,12 @@ func (p *policy) retryable(in RetryInput) bool {
 	if in.Err != nil {
 		return true
 	}
-	switch in.Status {
-	case http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable:
+	switch {
+	case contract.Retryable(in.Status):
 		return true
-	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound, http.StatusConflict:
+	case in.Status == http.StatusUnauthorized: // re-authentication, not a retry
+		return false
+	case contract.NonRetryable(in.Status):
 		return p.nonRetrying
 	}
 	return false

@@ -67,7 +67,7 @@ func TestDecide(t *testing.T) {
 		clients.PolicyRetryNonRetryable: {429: true, 500: true, 503: true, 400: true, 403: true, 404: true, 409: true},
 	}
 	for _, name := range clients.PolicyNames() {
-		for _, st := range []int{400, 401, 403, 404, 409, 429, 500, 502, 503} {
+		for _, st := range []int{400, 401, 403, 404, 409, 429, 500, 502, 503, 504} {
 			want := retries[name][st]
 			d := time.Duration(0)
 			if want && name != clients.PolicyImmediate {
@@ -195,17 +195,6 @@ func TestFullJitterIsUniform(t *testing.T) {
 	}
 	if bound := math.Sqrt(math.Log(1/0.01) / (2 * float64(len(us)))); dplus > bound {
 		t.Errorf("D+ = %.4f > %.4f: delays are not uniform", dplus, bound)
-	}
-}
-
-func TestParamsOf(t *testing.T) {
-	p, _ := clients.PolicyByName(clients.PolicyImmediate, clients.PolicyParams{Base: time.Second, MaxAttempts: 3})
-	pp, ok := clients.ParamsOf(p)
-	if !ok || pp.Base != time.Second || pp.Cap != clients.DefaultCap || pp.MaxAttempts != 3 || pp.MaxElapsed != clients.DefaultMaxElapsed {
-		t.Errorf("ParamsOf = %+v, %v", pp, ok)
-	}
-	if _, ok := clients.ParamsOf(nil); ok {
-		t.Error("ParamsOf(nil) ok")
 	}
 }
 

@@ -95,7 +95,6 @@ type Transport struct {
 	policy   RetryPolicy
 	observer Observer
 	clock    Clock
-	resolve  func(method, path string) (string, bool)
 	secrets  []string                 // known secrets scrubbed from server-supplied text
 	timeout  time.Duration            // per attempt, body read included; <0 = none
 	lastID   atomic.Pointer[clientID] // one-entry cache of redact.ClientID
@@ -151,16 +150,6 @@ func WithClock(c Clock) TransportOption {
 	}
 }
 
-// WithOperationResolver replaces the mapping from method and path to a
-// contract.Op* name (default OperationOf).
-func WithOperationResolver(f func(method, path string) (string, bool)) TransportOption {
-	return func(t *Transport) {
-		if f != nil {
-			t.resolve = f
-		}
-	}
-}
-
 // WithSecrets names secrets the transport knows of besides the bearer
 // tokens it sends (LWA client secret, refresh tokens): wherever a server
 // echoes one of them (or a bearer token) in an error message, the error
@@ -193,7 +182,7 @@ func NewTransport(base http.RoundTripper, opts ...TransportOption) *Transport {
 	if base == nil {
 		base = http.DefaultTransport
 	}
-	t := &Transport{base: base, clock: SystemClock{}, resolve: OperationOf, timeout: DefaultAttemptTimeout}
+	t := &Transport{base: base, clock: SystemClock{}, timeout: DefaultAttemptTimeout}
 	for _, o := range opts {
 		o(t)
 	}
@@ -212,7 +201,7 @@ func (t *Transport) Clock() Clock { return t.clock }
 // With returns a copy of t with opts applied (sharing the base transport),
 // for example a different token provider per customer.
 func (t *Transport) With(opts ...TransportOption) *Transport {
-	c := &Transport{base: t.base, tokens: t.tokens, policy: t.policy, observer: t.observer, clock: t.clock, resolve: t.resolve,
+	c := &Transport{base: t.base, tokens: t.tokens, policy: t.policy, observer: t.observer, clock: t.clock,
 		secrets: slices.Clip(t.secrets), timeout: t.timeout}
 	for _, o := range opts {
 		o(c)
@@ -304,167 +293,250 @@ func statsFrom(ctx context.Context) *CallStats {
 // RoundTrip carries out one logical call: attempts, waits and retries, and
 // returns the last answer (or error).
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
-	op, known := ctx.Value(opKey{}).(string)
-	if !known {
-		if op, known = t.resolve(req.Method, req.URL.Path); !known {
-			op = "unknown"
+	var c roundTrip
+	if err := c.init(t, req); err != nil {
+		return nil, err
+	}
+	for n := 1; ; n++ {
+		c.chain++
+		tok, err := c.token(n)
+		if err != nil {
+			return nil, err
+		}
+		r, err := t.attemptRequest(req, c.body, c.reread, n, c.inject, tok)
+		if err != nil {
+			return nil, fmt.Errorf("%s: rewind request body: %w", c.op, err)
+		}
+		resp, a, err := c.send(r, n, tok)
+		if done, out, oerr := c.settled(a, resp, err); done {
+			return out, oerr
+		}
+		if c.reauthenticate(a, resp, tok) {
+			continue
+		}
+		if d := c.decide(&a, resp, err); !d.Retry {
+			if err != nil {
+				return nil, &TransportError{Operation: c.op, Attempts: n, Err: err}
+			}
+			return resp, nil
+		} else if err := c.backOff(a, resp, err, d.Delay); err != nil {
+			return nil, err
 		}
 	}
-	var body []byte
-	reread := req.Body != nil && req.Body != http.NoBody && req.GetBody != nil && t.observer == nil
-	if err := ctx.Err(); err != nil { // nothing sent, nothing to report
+}
+
+// roundTrip is the state of one logical call that RoundTrip carries out: what
+// every attempt shares (operation, body, request key, token source) and the
+// progress of the attempt chain.
+type roundTrip struct {
+	t           *Transport
+	req         *http.Request
+	ctx         context.Context
+	op          string
+	body        []byte // the request body, read once (nil when reread)
+	reread      bool   // rewind the body with req.GetBody instead of buffering it
+	key         string // contract.RequestKey, for the observer
+	st          *CallStats
+	inject      bool   // the transport adds the bearer token
+	ownToken    string // the caller's own bearer token, when not injected
+	tokenClient string // the mock journal's client id of a token request
+	start       time.Time
+	reauthed    bool // the one re-authentication after a 401 was used
+	chain       int  // attempts in the current chain (a re-authentication starts a new one)
+}
+
+// init resolves the operation, reads the body once and works out who the
+// call is, before anything is sent. It returns an error when the context is
+// already done (nothing sent) or the body cannot be read.
+func (c *roundTrip) init(t *Transport, req *http.Request) error {
+	c.t, c.req, c.ctx = t, req, req.Context()
+	c.op = operation(c.ctx, req)
+	c.reread = req.Body != nil && req.Body != http.NoBody && req.GetBody != nil && t.observer == nil
+	if err := c.ctx.Err(); err != nil { // nothing sent, nothing to report
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, &TransportError{Operation: op, Attempts: 0, Err: err}
+		return &TransportError{Operation: c.op, Attempts: 0, Err: err}
 	}
-	if req.Body != nil && req.Body != http.NoBody && !reread {
-		var err error
-		body, err = readAll(req.Body, req.ContentLength)
+	if req.Body != nil && req.Body != http.NoBody && !c.reread {
+		body, err := readAll(req.Body, req.ContentLength)
 		req.Body.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: read request body: %w", op, err)
+			return fmt.Errorf("%s: read request body: %w", c.op, err)
 		}
+		c.body = body
 	}
-	var key string
 	if t.observer != nil {
-		key = contract.RequestKey(req.Method, req.URL.RequestURI(), body)
+		c.key = contract.RequestKey(req.Method, req.URL.RequestURI(), c.body)
 	}
-	st := statsFrom(ctx)
-	inject := t.tokens != nil && req.Header.Get("Authorization") == ""
-	ownToken := ""
-	if !inject {
-		ownToken = bearer(req.Header.Get("Authorization"))
+	c.st = statsFrom(c.ctx)
+	c.inject = t.tokens != nil && req.Header.Get("Authorization") == ""
+	if !c.inject {
+		c.ownToken = bearer(req.Header.Get("Authorization"))
 	}
-	st.addSecrets(t.secrets...)
-	st.addSecrets(ownToken)
-	var tokenClient string // the mock journal's client id of a token request
-	if t.observer != nil && op == contract.OpToken && !inject && ownToken == "" {
-		tokenClient = TokenRequestClient(body)
+	c.st.addSecrets(t.secrets...)
+	c.st.addSecrets(c.ownToken)
+	if t.observer != nil && c.op == contract.OpToken && !c.inject && c.ownToken == "" {
+		c.tokenClient = TokenRequestClient(c.body)
 	}
-	start := t.clock.Now()
-	reauthed := false
-	chain := 0
-	for n := 1; ; n++ {
-		chain++
-		tok := ownToken
-		if inject {
-			var err error
-			tok, err = t.tokens.Token(ctx)
-			if err != nil {
-				if req.Body != nil && reread && n == 1 {
-					req.Body.Close()
-				}
-				return nil, fmt.Errorf("%s: get access token: %w", op, err)
-			}
-			st.addSecrets(tok)
-		}
-		r, err := t.attemptRequest(req, body, reread, n, inject, tok)
-		if err != nil {
-			return nil, fmt.Errorf("%s: rewind request body: %w", op, err)
-		}
-		actx, cancel := ctx, context.CancelFunc(func() {})
-		if t.timeout > 0 {
-			actx, cancel = context.WithTimeout(ctx, t.timeout)
-			r = r.WithContext(actx)
-		}
-		sent := t.clock.Now()
-		resp, err := t.base.RoundTrip(r)
-		if err == nil {
-			// Read the answer under the attempt's deadline, so that a
-			// server that stalls the body fails this attempt, not the
-			// caller's read.
-			if err = bufferBody(resp, cancel); err != nil {
-				resp = nil
-			}
-		} else {
-			cancel()
-		}
-		if err != nil {
-			if ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
-				err = fmt.Errorf("attempt timed out after %s: %w", t.timeout, err)
-			}
-			err = scrubErr(err, tok, t.secrets)
-		}
-		received := t.clock.Now()
-		status := 0
-		if err == nil {
-			status = resp.StatusCode
-		}
-		a := Attempt{Operation: op, Key: key, Number: n, Sent: sent, Received: received, Status: status}
-		if t.observer != nil {
-			if tokenClient != "" {
-				a.Client = tokenClient
-			} else {
-				a.Client = t.clientIDOf(tok)
-			}
-		}
-		if st != nil {
-			st.Attempts = n
-		}
-		if err != nil {
-			a.Err = err.Error()   // already scrubbed
-			if ctx.Err() != nil { // cancelled: never retry
-				t.observe(a)
-				return nil, &TransportError{Operation: op, Attempts: n, Err: err}
-			}
-		} else if status < 400 {
-			if st != nil {
-				st.RetryAfter = 0
-			}
-			t.observe(a)
-			if sr, ok := t.policy.(SuccessRecorder); ok {
-				sr.Succeeded(n > 1)
-			}
-			return resp, nil
-		}
+	c.start = t.clock.Now()
+	return nil
+}
 
-		// One re-authentication after a 401, only with a token that differs.
-		if status == http.StatusUnauthorized && inject && !reauthed {
-			t.tokens.Invalidate(ctx, tok)
-			if fresh, terr := t.tokens.Token(ctx); terr == nil && fresh != tok {
-				reauthed = true
-				if st != nil {
-					st.Reauthenticated = true
-				}
-				a.Retry, a.Reauth = true, true
-				t.observe(a)
-				discard(resp)
-				chain = 0
-				continue
-			}
-		}
+// operation names the request's operation: the one WithOperation put in
+// ctx, else OperationOf's, else "unknown".
+func operation(ctx context.Context, req *http.Request) string {
+	if op, ok := ctx.Value(opKey{}).(string); ok {
+		return op
+	}
+	if op, ok := OperationOf(req.Method, req.URL.Path); ok {
+		return op
+	}
+	return "unknown"
+}
 
-		var in RetryInput
-		in.Operation, in.Method, in.Attempt, in.Status, in.Err = op, req.Method, chain, status, err
-		if resp != nil {
-			if v := resp.Header.Get("Retry-After"); v != "" {
-				in.RetryAfter, a.RetryAfterDate, in.HasRetryAfter = ParseRetryAfter(v, received)
-				a.RetryAfter = in.RetryAfter
-			}
+// token returns the bearer token of attempt n: the caller's own, or a fresh
+// one from the token provider.
+func (c *roundTrip) token(n int) (string, error) {
+	if !c.inject {
+		return c.ownToken, nil
+	}
+	tok, err := c.t.tokens.Token(c.ctx)
+	if err != nil {
+		if c.req.Body != nil && c.reread && n == 1 {
+			c.req.Body.Close()
 		}
-		if st != nil {
-			st.RetryAfter = a.RetryAfter
+		return "", fmt.Errorf("%s: get access token: %w", c.op, err)
+	}
+	c.st.addSecrets(tok)
+	return tok, nil
+}
+
+// send makes attempt n of r under the attempt timeout and reads the whole
+// answer under it too, so that a server that stalls the body fails this
+// attempt, not the caller's read. It returns the answer, the attempt as the
+// observer will see it, and the (scrubbed) transport error.
+func (c *roundTrip) send(r *http.Request, n int, tok string) (*http.Response, Attempt, error) {
+	t := c.t
+	actx, cancel := c.ctx, context.CancelFunc(func() {})
+	if t.timeout > 0 {
+		actx, cancel = context.WithTimeout(c.ctx, t.timeout)
+		r = r.WithContext(actx)
+	}
+	sent := t.clock.Now()
+	resp, err := t.base.RoundTrip(r)
+	if err == nil {
+		if err = bufferBody(resp, cancel); err != nil {
+			resp = nil
 		}
-		in.Elapsed = received.Sub(start)
-		d := t.policy.Decide(in)
-		a.Retry, a.Delay = d.Retry, d.Delay
-		t.observe(a)
-		if !d.Retry {
-			if err != nil {
-				return nil, &TransportError{Operation: op, Attempts: n, Err: err}
-			}
-			return resp, nil
+	} else {
+		cancel()
+	}
+	if err != nil {
+		if c.ctx.Err() == nil && errors.Is(actx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("attempt timed out after %s: %w", t.timeout, err)
 		}
-		if st != nil && (err != nil || status >= 500) {
-			st.EarlierLost = true
-		}
-		discard(resp)
-		if serr := t.clock.Sleep(ctx, d.Delay); serr != nil {
-			return nil, &TransportError{Operation: op, Attempts: n, Err: fmt.Errorf("stopped before retrying: %w", serr)}
+		err = scrubErr(err, tok, t.secrets)
+	}
+	return resp, c.attempt(n, tok, sent, t.clock.Now(), resp, err), err
+}
+
+// attempt describes attempt n for the observer and counts it in the call's
+// statistics.
+func (c *roundTrip) attempt(n int, tok string, sent, received time.Time, resp *http.Response, err error) Attempt {
+	a := Attempt{Operation: c.op, Key: c.key, Number: n, Sent: sent, Received: received}
+	if err == nil {
+		a.Status = resp.StatusCode
+	} else {
+		a.Err = err.Error() // already scrubbed
+	}
+	if c.t.observer != nil {
+		a.Client = c.tokenClient
+		if a.Client == "" {
+			a.Client = c.t.clientIDOf(tok)
 		}
 	}
+	if c.st != nil {
+		c.st.Attempts = n
+	}
+	return a
+}
+
+// settled reports whether attempt a ends the call whatever the policy says,
+// and how: a cancelled call is never retried, an answer below 400 is the
+// result.
+func (c *roundTrip) settled(a Attempt, resp *http.Response, err error) (bool, *http.Response, error) {
+	switch {
+	case err != nil && c.ctx.Err() != nil:
+		c.t.observe(a)
+		return true, nil, &TransportError{Operation: c.op, Attempts: a.Number, Err: err}
+	case err != nil || a.Status >= 400:
+		return false, nil, nil
+	}
+	if c.st != nil {
+		c.st.RetryAfter = 0
+	}
+	c.t.observe(a)
+	if sr, ok := c.t.policy.(SuccessRecorder); ok {
+		sr.Succeeded(a.Number > 1)
+	}
+	return true, resp, nil
+}
+
+// reauthenticate carries out the one re-authentication after a 401, only
+// with a token that differs; it reports whether the call goes on with a new
+// chain.
+func (c *roundTrip) reauthenticate(a Attempt, resp *http.Response, tok string) bool {
+	if a.Status != http.StatusUnauthorized || !c.inject || c.reauthed {
+		return false
+	}
+	c.t.tokens.Invalidate(c.ctx, tok)
+	fresh, err := c.t.tokens.Token(c.ctx)
+	if err != nil || fresh == tok {
+		return false
+	}
+	c.reauthed = true
+	if c.st != nil {
+		c.st.Reauthenticated = true
+	}
+	a.Retry, a.Reauth = true, true
+	c.t.observe(a)
+	discard(resp)
+	c.chain = 0
+	return true
+}
+
+// decide asks the policy whether to retry after attempt a (with the answer's
+// Retry-After), records the decision in a and reports a to the observer.
+func (c *roundTrip) decide(a *Attempt, resp *http.Response, err error) Decision {
+	in := RetryInput{Operation: c.op, Method: c.req.Method, Attempt: c.chain, Status: a.Status, Err: err}
+	if resp != nil {
+		if v := resp.Header.Get("Retry-After"); v != "" {
+			in.RetryAfter, a.RetryAfterDate, in.HasRetryAfter = ParseRetryAfter(v, a.Received)
+			a.RetryAfter = in.RetryAfter
+		}
+	}
+	if c.st != nil {
+		c.st.RetryAfter = a.RetryAfter
+	}
+	in.Elapsed = a.Received.Sub(c.start)
+	d := c.t.policy.Decide(in)
+	a.Retry, a.Delay = d.Retry, d.Delay
+	c.t.observe(*a)
+	return d
+}
+
+// backOff drops the failed answer and waits delay before the next attempt;
+// it fails when the call's context ends first.
+func (c *roundTrip) backOff(a Attempt, resp *http.Response, err error, delay time.Duration) error {
+	if c.st != nil && (err != nil || a.Status >= 500) {
+		c.st.EarlierLost = true
+	}
+	discard(resp)
+	if serr := c.t.clock.Sleep(c.ctx, delay); serr != nil {
+		return &TransportError{Operation: c.op, Attempts: a.Number, Err: fmt.Errorf("stopped before retrying: %w", serr)}
+	}
+	return nil
 }
 
 // attemptRequest builds the request for attempt n without modifying req.
@@ -537,43 +609,23 @@ func bearer(h string) string {
 // TokenRequestClient is the client id of an LWA token request whose form
 // body is body: redact.ClientID of the client id and the grant's credential
 // (refresh token or authorization code) joined by a space, as the mock's
-// journal computes it (mock.TokenRequestClient), so that the two views of
+// journal computes it (redact.TokenRequestClientID), so that the two views of
 // token requests can be joined. It reveals neither value.
 func TokenRequestClient(body []byte) string {
 	v, err := url.ParseQuery(string(body))
 	if err != nil {
 		return redact.ClientID("")
 	}
-	grant := ""
-	switch v.Get("grant_type") {
-	case "refresh_token":
-		grant = v.Get("refresh_token")
-	case "authorization_code":
-		grant = v.Get("code")
-	}
+	grant := redact.GrantCredential(v.Get("grant_type"), v.Get("refresh_token"), v.Get("code"))
 	return redact.TokenRequestClientID(v.Get("client_id"), grant)
 }
 
-// scrubbedError is an error whose text has been scrubbed of secrets (a
-// transport error can quote what the server sent, such as a malformed
-// status line). It still unwraps to the original.
-type scrubbedError struct {
-	msg string
-	err error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.err }
-
 // scrubErr returns err, or err behind a scrubbed text when its text holds
-// tok, one of secrets, or something that looks like an LWA token.
+// tok, one of secrets, or something that looks like an LWA token (a
+// transport error can quote what the server sent, such as a malformed
+// status line).
 func scrubErr(err error, tok string, secrets []string) error {
-	s := err.Error()
-	clean := redact.Scrub(s, append([]string{tok}, secrets...)...)
-	if clean == s {
-		return err
-	}
-	return &scrubbedError{msg: clean, err: err}
+	return redact.ScrubError(err, append([]string{tok}, secrets...)...)
 }
 
 // bufferBody reads resp's body (up to maxBody) into memory and then ends
@@ -597,19 +649,25 @@ func bufferBody(resp *http.Response, cancel context.CancelFunc) error {
 		resp.Body = io.NopCloser(bytes.NewReader(b))
 		return nil
 	}
-	resp.Body = &cancelOnClose{Reader: io.MultiReader(bytes.NewReader(b), resp.Body), body: resp.Body, cancel: cancel}
+	resp.Body = AfterClose(io.MultiReader(bytes.NewReader(b), resp.Body), resp.Body, cancel)
 	return nil
 }
 
-// cancelOnClose ends an attempt's context when its body is closed.
-type cancelOnClose struct {
-	io.Reader
-	body   io.Closer
-	cancel context.CancelFunc
+// AfterClose returns a body that reads from r and, when closed, closes c and
+// then calls after: the transport ends an attempt's context that way once a
+// large answer is read, and the load generator releases a hit's context.
+func AfterClose(r io.Reader, c io.Closer, after func()) io.ReadCloser {
+	return &afterClose{Reader: r, c: c, after: after}
 }
 
-func (c *cancelOnClose) Close() error {
-	err := c.body.Close()
-	c.cancel()
+type afterClose struct {
+	io.Reader
+	c     io.Closer
+	after func()
+}
+
+func (b *afterClose) Close() error {
+	err := b.c.Close()
+	b.after()
 	return err
 }

@@ -84,7 +84,6 @@ type amp struct {
 	chains, attempts               int
 	settledChains, settledAttempts int
 	op                             string
-	first, last                    int64 // the client's sustained-throttling span, Unix ns
 }
 
 // sample is one C4 full-jitter observation, with the events it came from.
@@ -214,14 +213,7 @@ func (c *checker) findPeriods() {
 	}
 }
 
-func nonRetryable(status int) bool {
-	switch status {
-	case 400, 401, 403, 404, 409:
-		return true
-	}
-	return false
-}
-
+// retryable: a transport error (status 0) or contract.Retryable.
 func retryable(status int) bool { return status == 0 || contract.Retryable(status) }
 
 func success(status int) bool { return status >= 200 && status < 400 }
@@ -240,7 +232,7 @@ type chain struct {
 func (c *checker) walk() {
 	o := c.o
 	for i := range c.ev {
-		if nonRetryable(c.ev[i].Status) {
+		if contract.NonRetryable(c.ev[i].Status) {
 			c.rules[iC2].N++
 		}
 	}
@@ -305,7 +297,7 @@ func (c *checker) walk() {
 			continue
 		}
 		// C2: a non-retryable answer (or a 401 with the same token) re-sent.
-		if !concurrent && nonRetryable(prev.Status) && gap < o.Quiet {
+		if !concurrent && contract.NonRetryable(prev.Status) && gap < o.Quiet {
 			what := "re-sent"
 			if prev.Status == 401 {
 				what = "re-sent with the same token"

@@ -427,22 +427,6 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-func TestSpanBetween(t *testing.T) {
-	s := time.Second
-	evs := []Event{ev("A", "k", 2*s, 3*s, 200, 0), ev("A", "k", 0, 9*s, 200, 0), ev("B", "k", 5*s, 6*s, 200, 0)}
-	first, last := Span(evs)
-	if !first.Equal(t0) || !last.Equal(t0.Add(9*s)) {
-		t.Errorf("Span = %v, %v", first, last)
-	}
-	if f, l := Span(nil); !f.IsZero() || !l.IsZero() {
-		t.Errorf("Span(nil) = %v, %v", f, l)
-	}
-	got := Between(evs, t0.Add(time.Second), t0.Add(5*s))
-	if len(got) != 2 || got[0].Arrived != evs[0].Arrived || got[1].Client != "B" {
-		t.Errorf("Between = %+v", got)
-	}
-}
-
 // Many compliant clients: the per-client tests share α (Bonferroni), so the
 // run passes; the same clients retrying at once fail.
 func TestManyClients(t *testing.T) {

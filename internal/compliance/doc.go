@@ -1,21 +1,21 @@
 // Package compliance grades a client's retries against the back-off rules
-// C1–C7 of ../shared/backoff-compliance.md, from either view of the traffic:
-// the attempt log a client of ours records (FromAttempts), or the mock's
-// journal (FromJournal). Check turns a slice of Events into a Verdict; Compare
+// C1–C7 of docs/backoff-compliance.md, from either view of the traffic:
+// the attempt log a client of ours records (clients.Attempt.Event), or the
+// mock's journal (mockcontrol.Events). Check turns a slice of Events into a Verdict; Compare
 // says whether the two views of one run agree.
 //
 // Typical use, in the load generator:
 //
 //	opts := compliance.Options{MaxAttempts: p.MaxAttempts, Base: p.Base, Cap: p.Cap} // the clients' policy
-//	client := compliance.Check(compliance.FromAttempts(attempts), opts)
-//	server := compliance.Check(compliance.FromJournal(journal), opts)
+//	client := compliance.Check(events, opts) // a.Event() of each clients.Attempt
+//	server := compliance.Check(mockcontrol.Events(journal), opts)
 //	if err := compliance.Compare(client, server); err != nil { … }  // errors.Is(err, compliance.ErrDisagree)
 //	_ = reports.WriteCompliance(w, server) // the server's view is the one that counts
 //
 // Options must describe the policy the clients claim (max attempts, base,
 // cap, jitter, retry budget): a client graded against a larger Base than it
 // uses looks too fast to C4. Both views must cover the same span of the run
-// (a journal ring buffer that overflowed covers less; see Span and Between).
+// (a journal ring buffer that overflowed covers less).
 //
 // # Chains
 //

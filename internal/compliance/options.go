@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/alexa-harness/harness/internal/clients"
+	"github.com/alexa-harness/harness/internal/contract"
 )
 
 // Jitter is the shape of a policy's back-off, which decides how C4 grades it.
@@ -61,20 +61,20 @@ func (j *Jitter) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Defaults used for zero fields of Options. Base, Cap and MaxAttempts are
-// the reference client's Standard policy's (internal/clients), so a run that
-// names no policy parameters is graded as that policy; the rest are the
-// spec's figures.
+// Defaults used for zero fields of Options. Base, Cap, MaxAttempts, Quiet
+// and ChainWindow are package contract's back-off defaults, which the
+// reference client's Standard policy uses too, so a run that names no policy
+// parameters is graded as that policy; the rest are the spec's figures.
 const (
-	DefaultMaxAttempts     = clients.DefaultMaxAttempts
-	DefaultBase            = clients.DefaultBase
-	DefaultCap             = clients.DefaultCap
+	DefaultMaxAttempts     = contract.BackoffMaxAttempts
+	DefaultBase            = contract.BackoffBase
+	DefaultCap             = contract.BackoffCap
 	DefaultAlpha           = 0.01
 	DefaultSustainedWindow = 60 * time.Second
 	DefaultEpsilon         = 50 * time.Millisecond
 	DefaultDateEpsilon     = time.Second
-	DefaultChainWindow     = 120 * time.Second
-	DefaultQuiet           = 60 * time.Second
+	DefaultChainWindow     = contract.BackoffChainWindow
+	DefaultQuiet           = contract.BackoffQuiet
 	DefaultMinSamples      = 30
 	DefaultNetworkSlack    = 50 * time.Millisecond
 	DefaultMaxViolations   = 100

@@ -3,6 +3,7 @@ package conform
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,7 +11,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 
+	"github.com/alexa-harness/harness/features"
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mock"
@@ -127,7 +130,9 @@ var breakages = []struct {
 	mustFail string
 	brk      breakage
 	// masked: mustFail's message quotes the server's words, with the
-	// secrets it echoed masked.
+	// secrets it echoed masked. Such a breakage touches every operation's
+	// errors, so it runs against the whole feature set; the others run only
+	// the feature file that holds mustFail (featureOf).
 	masked bool
 }{
 	{"accepts an invalid body", "An invalid property is rejected with 400 (channelNumber above 26)",
@@ -293,6 +298,30 @@ var breakages = []struct {
 		}, false},
 }
 
+// featureOf returns a feature set holding only the feature file of the
+// scenario named name: a breakage is caught by its own feature, and running
+// the others against it proves nothing more (TestRealModeAgainstConformingServer
+// runs them all in real mode).
+func featureOf(t *testing.T, name string) fs.FS {
+	t.Helper()
+	all := features.FS()
+	catalog, err := Catalog(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range catalog {
+		if s.Name == name {
+			data, err := fs.ReadFile(all, s.URI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fstest.MapFS{s.URI: {Data: data}}
+		}
+	}
+	t.Fatalf("no scenario is named %q", name)
+	return nil
+}
+
 // startBroken serves the mock behind brk (nil: unbroken) on loopback.
 func startBroken(t *testing.T, brk breakage) (*httptest.Server, *brokenServer) {
 	t.Helper()
@@ -365,7 +394,11 @@ func TestRealModeCatchesBrokenServer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			srv, b := startBroken(t, tc.brk)
-			res := runWithArtifacts(t, realOptions(srv.URL))
+			opt := realOptions(srv.URL)
+			if !tc.masked {
+				opt.FS = featureOf(t, tc.mustFail)
+			}
+			res := runWithArtifacts(t, opt)
 			if res.OK() {
 				t.Fatalf("the run passed against a server that %s", tc.name)
 			}

@@ -8,6 +8,7 @@ import (
 // TestFeatures runs the whole conformance suite against the embedded mock,
 // each scenario as a subtest. It is the main conformance test of CI.
 func TestFeatures(t *testing.T) {
+	t.Parallel()
 	res, err := Run(context.Background(), Options{Format: "none", TestingT: t})
 	if err != nil {
 		t.Fatal(err)

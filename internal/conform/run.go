@@ -121,62 +121,15 @@ type Options struct {
 // Run runs the conformance suite and returns its result. The error is for a
 // run that could not be carried out (bad options, a mock that does not
 // start, unreadable features), not for failed scenarios: see Result.OK.
+//
+// Its steps: settle the options (withDefaults), load the catalog and the
+// validator, set up the target (real endpoints or a started mock), run the
+// godog suite, and assemble the result from the catalog and what ran.
 func Run(ctx context.Context, opt Options) (*Result, error) {
 	start := time.Now()
-	if opt.Target == "" {
-		opt.Target = TargetMock
-	}
-	if opt.Target != TargetMock && opt.Target != TargetReal {
-		return nil, fmt.Errorf("%w: target %q: use %q or %q", ErrOptions, opt.Target, TargetMock, TargetReal)
-	}
-	real := opt.Target == TargetReal
-	if opt.FS == nil {
-		opt.FS = features.FS()
-	}
-	format := opt.Format
-	switch format {
-	case "":
-		format = "progress"
-	case "none":
-		format = "progress"
-		opt.Output = io.Discard
-	case "pretty", "progress":
-	default:
-		return nil, fmt.Errorf("%w: format %q: use pretty, progress or none", ErrOptions, opt.Format)
-	}
-	if opt.Output == nil {
-		opt.Output = os.Stdout
-	}
-	if opt.Concurrency <= 0 && format == "pretty" {
-		// godog's pretty format interleaves concurrent scenarios.
-		opt.Concurrency = 1
-	}
-	if opt.Concurrency <= 0 {
-		opt.Concurrency = DefaultMockConcurrency
-		if real {
-			opt.Concurrency = DefaultRealConcurrency
-		}
-	}
-	if opt.OutDir != "" {
-		if strings.Contains(opt.OutDir, ",") {
-			return nil, fmt.Errorf("%w: out directory %q: a comma is not allowed in the path (godog separates formats with commas)", ErrOptions, opt.OutDir)
-		}
-		if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
-			return nil, fmt.Errorf("out directory: %w", err)
-		}
-		format += ",cucumber:" + filepath.Join(opt.OutDir, CucumberFile)
-	}
-	if math.IsNaN(opt.Rate) || math.IsInf(opt.Rate, 0) {
-		return nil, fmt.Errorf("%w: rate %g: use a finite number of requests per second", ErrOptions, opt.Rate)
-	}
-	if opt.Timeout == 0 {
-		opt.Timeout = DefaultTimeout
-	}
-	if opt.ScenarioTimeout == 0 {
-		opt.ScenarioTimeout = DefaultScenarioTimeout
-	}
-	if err := ValidateTags(opt.Tags); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOptions, err)
+	opt, format, err := withDefaults(opt)
+	if err != nil {
+		return nil, err
 	}
 	catalog, err := Catalog(opt.FS)
 	if err != nil {
@@ -186,49 +139,166 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load the contract: %w", err)
 	}
-
+	real := opt.Target == TargetReal
 	g := newGuard(opt.Base, real, opt.MaxRequests, opt.Rate)
+	tgt, err := setUpTarget(ctx, opt, g)
+	if err != nil {
+		return nil, err
+	}
+	defer tgt.close()
+	target := steps.NewTarget(steps.Target{
+		Real: real, Clients: tgt.cfg, AllowWrites: opt.AllowWrites || !real, Validator: validator,
+		Base: g, StartMock: tgt.startMock, Exhausted: g.exhausted,
+	})
+	got, err := runSuite(ctx, opt, format, target, secretsOf(tgt.cfg))
+	if err != nil {
+		return nil, err
+	}
+	interrupted := ctx.Err() != nil
+	if !interrupted && opt.Tags != "" && len(got) == 0 {
+		return nil, fmt.Errorf("%w: tag expression %q selects no scenario", ErrOptions, opt.Tags)
+	}
+	res := assemble(catalog, got, opt, interrupted)
+	res.Started, res.Requests = start, g.sent.Load()
+	res.Duration = time.Since(start)
+	if interrupted {
+		// The partial result lets the caller report what did run.
+		return res, fmt.Errorf("conformance run interrupted: %w", ctx.Err())
+	}
+	return res, nil
+}
 
-	var cfg clients.Config
-	var startMock func(context.Context, mock.Config) (*mock.Running, error)
-	if real {
-		cfg = opt.Clients
+// withDefaults checks opt and fills its zero fields, and returns godog's
+// format string (the console format, plus the cucumber file under OutDir,
+// which it creates). Every refusal wraps ErrOptions, except an OutDir that
+// cannot be created.
+func withDefaults(opt Options) (Options, string, error) {
+	if opt.Target == "" {
+		opt.Target = TargetMock
+	}
+	if opt.Target != TargetMock && opt.Target != TargetReal {
+		return opt, "", fmt.Errorf("%w: target %q: use %q or %q", ErrOptions, opt.Target, TargetMock, TargetReal)
+	}
+	if opt.FS == nil {
+		opt.FS = features.FS()
+	}
+	format, err := consoleFormat(&opt)
+	if err != nil {
+		return opt, "", err
+	}
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = defaultConcurrency(format, opt.Target)
+	}
+	if opt.OutDir != "" {
+		if strings.Contains(opt.OutDir, ",") {
+			return opt, "", fmt.Errorf("%w: out directory %q: a comma is not allowed in the path (godog separates formats with commas)", ErrOptions, opt.OutDir)
+		}
+		if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
+			return opt, "", fmt.Errorf("out directory: %w", err)
+		}
+		format += ",cucumber:" + filepath.Join(opt.OutDir, CucumberFile)
+	}
+	if math.IsNaN(opt.Rate) || math.IsInf(opt.Rate, 0) {
+		return opt, "", fmt.Errorf("%w: rate %g: use a finite number of requests per second", ErrOptions, opt.Rate)
+	}
+	if opt.Timeout == 0 {
+		opt.Timeout = DefaultTimeout
+	}
+	if opt.ScenarioTimeout == 0 {
+		opt.ScenarioTimeout = DefaultScenarioTimeout
+	}
+	if err := ValidateTags(opt.Tags); err != nil {
+		return opt, "", fmt.Errorf("%w: %w", ErrOptions, err)
+	}
+	return opt, format, nil
+}
+
+// consoleFormat returns godog's console format for opt.Format ("none" is
+// progress into io.Discard) and defaults opt.Output to os.Stdout.
+func consoleFormat(opt *Options) (string, error) {
+	format := opt.Format
+	switch format {
+	case "":
+		format = "progress"
+	case "none":
+		format = "progress"
+		opt.Output = io.Discard
+	case "pretty", "progress":
+	default:
+		return "", fmt.Errorf("%w: format %q: use pretty, progress or none", ErrOptions, opt.Format)
+	}
+	if opt.Output == nil {
+		opt.Output = os.Stdout
+	}
+	return format, nil
+}
+
+// defaultConcurrency is the number of scenarios run at once when the caller
+// sets none: 1 with the pretty format, which interleaves concurrent
+// scenarios, else the target's default.
+func defaultConcurrency(format, target string) int {
+	switch {
+	case format == "pretty":
+		return 1
+	case target == TargetReal:
+		return DefaultRealConcurrency
+	}
+	return DefaultMockConcurrency
+}
+
+// runTarget is what the scenarios talk to: the clients' configuration, how
+// a @mock-only scenario starts a mock of its own (nil against a real
+// target), and what to release after the run.
+type runTarget struct {
+	cfg       clients.Config
+	startMock func(context.Context, mock.Config) (*mock.Running, error)
+	close     func()
+}
+
+// setUpTarget checks the real target's configuration, or starts the shared
+// mock on a free loopback port.
+func setUpTarget(ctx context.Context, opt Options, g *guard) (runTarget, error) {
+	if opt.Target == TargetReal {
+		cfg := opt.Clients
 		if err := cfg.Validate(); err != nil {
-			return nil, fmt.Errorf("%w: real target: %w", ErrOptions, err)
+			return runTarget{}, fmt.Errorf("%w: real target: %w", ErrOptions, err)
 		}
 		if cfg.ClientID == "" || cfg.ClientSecret == "" {
-			return nil, fmt.Errorf("%w: real target: set %s and %s (the LWA client every identity logs in with)",
+			return runTarget{}, fmt.Errorf("%w: real target: set %s and %s (the LWA client every identity logs in with)",
 				ErrOptions, contract.EnvLWAClientID, contract.EnvLWAClientSecret)
 		}
-	} else {
-		shared, err := mock.Start(ctx, "127.0.0.1:0", mock.Config{})
-		if err != nil {
-			return nil, fmt.Errorf("start the mock: %w", err)
-		}
-		defer func() {
+		return runTarget{cfg: cfg, close: func() {}}, nil
+	}
+	shared, err := mock.Start(ctx, "127.0.0.1:0", mock.Config{})
+	if err != nil {
+		return runTarget{}, fmt.Errorf("start the mock: %w", err)
+	}
+	return runTarget{
+		cfg: clients.MockConfig(shared.URL),
+		startMock: func(ctx context.Context, c mock.Config) (*mock.Running, error) {
+			return mock.Start(ctx, "127.0.0.1:0", c)
+		},
+		close: func() {
 			// Unused pooled connections would hold a graceful shutdown
 			// for seconds; close them from our side first.
 			g.CloseIdleConnections()
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 			defer cancel()
 			_ = shared.Close(cctx)
-		}()
-		cfg = clients.MockConfig(shared.URL)
-		startMock = func(ctx context.Context, c mock.Config) (*mock.Running, error) {
-			return mock.Start(ctx, "127.0.0.1:0", c)
-		}
-	}
-	target := steps.NewTarget(steps.Target{
-		Real: real, Clients: cfg, AllowWrites: opt.AllowWrites || !real, Validator: validator,
-		Base: g, StartMock: startMock, Exhausted: g.exhausted,
-	})
+		},
+	}, nil
+}
+
+// runSuite runs the godog suite over target under the run's deadline and
+// returns each scenario's result by Scenario.Key. secrets are scrubbed from
+// every failure message.
+func runSuite(ctx context.Context, opt Options, format string, target *steps.Target, secrets []string) (map[string]ScenarioResult, error) {
 	runCtx, cancelRun := ctx, context.CancelFunc(func() {})
 	if opt.Timeout > 0 {
 		runCtx, cancelRun = context.WithTimeout(ctx, opt.Timeout)
 	}
 	defer cancelRun()
-	rec := newRecorder(secretsOf(cfg), ctx, runCtx, opt.Timeout, opt.ScenarioTimeout)
-
+	rec := newRecorder(secrets, ctx, runCtx, opt.Timeout, opt.ScenarioTimeout)
 	suite := godog.TestSuite{
 		Name: "conform",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
@@ -252,13 +322,14 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	if code := suite.Run(); code != 0 && code != 1 {
 		return nil, fmt.Errorf("%w: godog could not run the suite (exit %d): check the tag expression %q", ErrOptions, code, opt.Tags)
 	}
-	got := rec.results()
-	interrupted := ctx.Err() != nil
-	if !interrupted && opt.Tags != "" && len(got) == 0 {
-		return nil, fmt.Errorf("%w: tag expression %q selects no scenario", ErrOptions, opt.Tags)
-	}
+	return rec.results(), nil
+}
 
-	res := &Result{Target: opt.Target, Tags: opt.Tags, Started: start, Requests: g.sent.Load()}
+// assemble lists every scenario of the catalog with its result, or, for one
+// that did not run, the reason: not selected by the tags, interrupted, or not
+// run; and builds the coverage matrix.
+func assemble(catalog []Scenario, got map[string]ScenarioResult, opt Options, interrupted bool) *Result {
+	res := &Result{Target: opt.Target, Tags: opt.Tags}
 	for _, s := range catalog {
 		r, ok := got[s.Key()]
 		if !ok {
@@ -274,12 +345,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		res.Scenarios = append(res.Scenarios, r)
 	}
 	res.Coverage = BuildCoverage(res.Scenarios, contract.Documented())
-	res.Duration = time.Since(start)
-	if interrupted {
-		// The partial result lets the caller report what did run.
-		return res, fmt.Errorf("conformance run interrupted: %w", ctx.Err())
-	}
-	return res, nil
+	return res
 }
 
 // secretsOf lists the configured secrets, which no failure message may

@@ -155,8 +155,9 @@ func TestCatalogRejectsDuplicateNames(t *testing.T) {
 }
 
 func TestGuard(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	get := func(g *guard, path string) error {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 		resp, err := g.RoundTrip(req)
@@ -214,6 +215,7 @@ func TestGuard(t *testing.T) {
 }
 
 func TestRunRejectsBadOptions(t *testing.T) {
+	t.Parallel()
 	for _, opt := range []Options{
 		{Target: "staging"},
 		{Format: "html"},

@@ -10,8 +10,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"sort"
 	"strings"
+	"time"
 )
 
 // Operation names, as used by the OpenAPI operationIds, the mock's control
@@ -55,7 +55,7 @@ const (
 	EnvOtherVendorRefreshToken = "HARNESS_OTHER_VENDOR_REFRESH_TOKEN"
 )
 
-// Well-known mock identities (../shared/contract.md). They are test
+// Well-known mock identities (docs/mock.md). They are test
 // credentials of the local mock only, like a cloud emulator's test/test.
 const (
 	MockLWAClientID            = "amzn1.application-oa2-client.harness"
@@ -86,10 +86,42 @@ func Operations() []string {
 	return []string{OpCreateThreadNetwork, OpGetThreadNetworks, OpGetSkillCredentials, OpToken}
 }
 
-// Retryable reports whether a status code may be retried with back-off
-// (429, 500, 503). 401 is special: retried at most once, with a new token.
+// Back-off defaults shared by the reference client's Standard policy
+// (internal/clients) and the back-off grader (internal/compliance), so that a
+// run naming no policy parameters is graded as the policy it ran. Base, Cap
+// and the full jitter follow the AWS SDK standard retry mode and the AWS
+// Architecture Blog; MaxAttempts is C3's default bound; the windows are the
+// figures of the back-off rules C1, C2 and C6.
+const (
+	BackoffBase        = 500 * time.Millisecond // first back-off ceiling
+	BackoffCap         = 20 * time.Second       // largest back-off ceiling
+	BackoffMaxAttempts = 5                      // attempts per chain, first included (C3)
+	BackoffMaxElapsed  = 60 * time.Second       // the policy gives up after this long in one chain
+	BackoffQuiet       = 60 * time.Second       // no re-send after a non-retryable answer or giving up (C2, C6)
+	BackoffChainWindow = 120 * time.Second      // a retry follows its retryable answer within this (C1)
+)
+
+// Retryable reports whether a status code may be retried with back-off:
+// 429, 500 and 503, the statuses the references and the back-off rules name.
+// A transport error (no answer) is retryable too. 502 and 504 are not: they
+// come from an intermediary, not the service (docs/contract.md, A12). It is
+// the one owner of this set: the reference client's policies and the
+// compliance grader both call it.
 func Retryable(status int) bool {
-	return status == 429 || status == 500 || status == 503
+	return status == http.StatusTooManyRequests || status == http.StatusInternalServerError ||
+		status == http.StatusServiceUnavailable
+}
+
+// NonRetryable reports whether a status code must not be retried (C2): 400,
+// 403, 404 and 409, and 401 unless with a new token (a client re-authenticates
+// at most once). Statuses that are neither Retryable nor NonRetryable (2xx,
+// other 4xx and 5xx) end a chain without a rule about re-sending.
+func NonRetryable(status int) bool {
+	switch status {
+	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound, http.StatusConflict:
+		return true
+	}
+	return false
 }
 
 // RequestKey identifies one logical request (operation, path, query and body)
@@ -103,22 +135,6 @@ func RequestKey(method, pathAndQuery string, body []byte) string {
 	h.Write([]byte{0})
 	h.Write(body)
 	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-// SortedStatuses returns the union of documented statuses, ascending.
-func SortedStatuses() []int {
-	seen := map[int]bool{}
-	for _, ss := range Documented() {
-		for _, s := range ss {
-			seen[s] = true
-		}
-	}
-	out := make([]int, 0, len(seen))
-	for s := range seen {
-		out = append(out, s)
-	}
-	sort.Ints(out)
-	return out
 }
 
 // Attribute names the operation a request counts as, for the mock's journal

@@ -121,7 +121,7 @@ func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
 		done()
 		return nil, err
 	}
-	resp.Body = &cancelOnClose{ReadCloser: resp.Body, done: done}
+	resp.Body = clients.AfterClose(resp.Body, resp.Body, done)
 	return resp, nil
 }
 
@@ -144,18 +144,6 @@ func requestKey(r *http.Request) (string, error) {
 		}
 	}
 	return contract.RequestKey(r.Method, r.URL.RequestURI(), body), nil
-}
-
-// cancelOnClose releases a hit's context once vegeta has read the body.
-type cancelOnClose struct {
-	io.ReadCloser
-	done func()
-}
-
-func (c *cancelOnClose) Close() error {
-	err := c.ReadCloser.Close()
-	c.done()
-	return err
 }
 
 // walk is get-all-pages: one hit that follows nextToken through every page

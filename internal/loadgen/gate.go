@@ -10,7 +10,7 @@ import (
 	"github.com/alexa-harness/harness/internal/clients"
 )
 
-// Quiet periods of ../shared/backoff-compliance.md: after giving up on a
+// Quiet periods of docs/backoff-compliance.md: after giving up on a
 // request (C6) or after a non-retryable answer (C2), a compliant client does
 // not send the same request again for 60 s (or the Retry-After, if longer).
 const (

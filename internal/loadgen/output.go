@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -16,7 +18,7 @@ import (
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/compliance"
 	"github.com/alexa-harness/harness/internal/contract"
-	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // Files of a run directory.
@@ -114,7 +116,7 @@ func (l *attemptLog) ObserveAttempt(a clients.Attempt) {
 	}
 	if l.keep {
 		if len(l.events) < l.limit {
-			l.events = append(l.events, compliance.FromAttempt(a))
+			l.events = append(l.events, a.Event())
 		} else {
 			l.dropped++
 		}
@@ -177,16 +179,16 @@ func sortedAttemptStats(m map[string]*AttemptStats) []AttemptStats {
 			out = append(out, *s)
 		}
 	}
-	for op, s := range m {
-		if !contains(contract.Operations(), op) {
-			out = append(out, *s)
+	for _, op := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(contract.Operations(), op) {
+			out = append(out, *m[op])
 		}
 	}
 	return out
 }
 
 // writeJournal writes the mock's journal, one entry per line.
-func writeJournal(dir string, js []mock.JournalEntry) error {
+func writeJournal(dir string, js []mockcontrol.JournalEntry) error {
 	f, err := os.OpenFile(filepath.Join(dir, FileJournal), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)

@@ -4,19 +4,22 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/clients"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // Operation names of a profile's mix.
@@ -141,6 +144,18 @@ type ClientsSpec struct {
 	// Count of simulated clients, each with its own access tokens.
 	Count int       `yaml:"count" json:"count"`
 	Retry RetrySpec `yaml:"retry" json:"retry"`
+	// RetryBudget, when set, gives every simulated client's every service
+	// client (Credential Locker, SMAPI, LWA) its own retry quota
+	// (clients.RetryBudget); back-off compliance then grades C5 against the
+	// settled bound of a budgeted client (≤ 1.1 attempts per call).
+	RetryBudget *RetryBudgetSpec `yaml:"retryBudget,omitempty" json:"retryBudget,omitempty"`
+}
+
+// RetryBudgetSpec is the parameters of clients.NewRetryBudget; zero values
+// take its defaults (the AWS SDK's 500 tokens, 5 per retry).
+type RetryBudgetSpec struct {
+	Capacity int `yaml:"capacity,omitempty" json:"capacity,omitempty"`
+	Cost     int `yaml:"cost,omitempty" json:"cost,omitempty"`
 }
 
 // RetrySpec names a clients retry policy and its parameters.
@@ -162,11 +177,11 @@ type MockSpec struct {
 
 // RateLimitSpec is the mock's rate limit for the run, as the control API
 // takes it.
-type RateLimitSpec = mock.RateLimit
+type RateLimitSpec = mockcontrol.RateLimit
 
 // FaultSpec is one fault installed on the mock for the run, as the control
 // API takes it.
-type FaultSpec = mock.Fault
+type FaultSpec = mockcontrol.Fault
 
 // Thresholds decide whether a run passes.
 type Thresholds struct {
@@ -310,7 +325,6 @@ func ParseProfile(file string, raw []byte) (p *Profile, err error) {
 		base := filepath.Base(file)
 		prof.Name = strings.TrimSuffix(base, filepath.Ext(base))
 	}
-	prof.applyDefaults()
 	if es := prof.Validate(); len(es) > 0 {
 		for _, e := range es {
 			e.File = file
@@ -320,7 +334,7 @@ func ParseProfile(file string, raw []byte) (p *Profile, err error) {
 		}
 		return nil, es
 	}
-	return &prof, nil
+	return prof.WithDefaults(), nil
 }
 
 // lineEntry is one mapping key (or sequence item) of the profile: its
@@ -461,7 +475,7 @@ func typeHint(goType string) string {
 
 // knownFields lists the YAML field names of one of the profile's types.
 func knownFields(typeName string) []string {
-	types := []any{Profile{}, PacerSpec{}, DataSpec{}, ClientsSpec{}, RetrySpec{}, MockSpec{},
+	types := []any{Profile{}, PacerSpec{}, DataSpec{}, ClientsSpec{}, RetrySpec{}, RetryBudgetSpec{}, MockSpec{},
 		RateLimitSpec{}, FaultSpec{}, Thresholds{}, LatencyLimits{}, SLO{}}
 	for _, v := range types {
 		t := reflect.TypeOf(v)
@@ -480,242 +494,380 @@ func knownFields(typeName string) []string {
 	return []string{"(see docs/load.md)"}
 }
 
-func (p *Profile) applyDefaults() {
-	if p.Target == "" {
-		p.Target = TargetMock
+// Bounds of a profile's numbers. Every number a profile (or --rate,
+// --duration) gives is finite and within these, so that no profile can
+// make the generator plan an unbounded number of hits, overflow, or wait
+// forever.
+const (
+	maxRate        = 1e6  // hits per second, at any point of any pacer
+	minRate        = 1e-3 // hits per second: one every ~17 minutes
+	minDuration    = time.Second
+	maxDuration    = 24 * time.Hour
+	minTimeout     = 100 * time.Millisecond
+	maxTimeout     = 10 * time.Minute // also bounds retry base and cap
+	minStepEvery   = 100 * time.Millisecond
+	minSinePeriod  = 100 * time.Millisecond
+	maxWeight      = 1_000_000 // per mix operation; the sum cannot overflow
+	maxWorkers     = 100_000
+	maxClients     = 10_000
+	maxPreload     = 1_000
+	maxRetries     = 20 // clients.retry.maxAttempts
+	maxBudget      = 1_000_000
+	maxFaults      = 100
+	maxLatencyGate = time.Hour // latency thresholds and SLO limits
+)
+
+// defaultTimeout is a hit's timeout when the profile gives none.
+const defaultTimeout = 30 * time.Second
+
+// WithDefaults returns a deep copy of p with every omitted field given its
+// default (target mock, timeout 30s, preload 5, pageSize 2, one client, the
+// standard policy, back-off "report", rate limits on "*" with the mock's
+// burst). p itself is never modified.
+func (p *Profile) WithDefaults() *Profile {
+	q := p.clone()
+	if q.Target == "" {
+		q.Target = TargetMock
 	}
-	if p.Timeout == 0 {
-		p.Timeout = Duration(30 * time.Second)
+	if q.Timeout == 0 {
+		q.Timeout = Duration(defaultTimeout)
 	}
-	if p.Data.Preload == nil {
+	if q.Data.Preload == nil {
 		n := 5
-		p.Data.Preload = &n
+		q.Data.Preload = &n
 	}
-	if p.Data.PageSize == 0 {
-		p.Data.PageSize = 2
+	if q.Data.PageSize == 0 {
+		q.Data.PageSize = 2
 	}
-	if p.Clients.Count == 0 {
-		p.Clients.Count = 1
+	if q.Clients.Count == 0 {
+		q.Clients.Count = 1
 	}
-	if p.Clients.Retry.Policy == "" {
-		p.Clients.Retry.Policy = "standard"
+	if q.Clients.Retry.Policy == "" {
+		q.Clients.Retry.Policy = clients.PolicyStandard
 	}
-	if p.Thresholds.Backoff == "" {
-		p.Thresholds.Backoff = BackoffReport
+	if q.Thresholds.Backoff == "" {
+		q.Thresholds.Backoff = BackoffReport
 	}
-}
-
-// Policy names PolicyByName accepts (clients package).
-var policyNames = []string{"standard", "no-retry", "immediate", "ignore-retry-after", "retry-non-retryable"}
-
-// mockOperations are the operation names of the mock's control API.
-var mockOperations = []string{"*", "createThreadNetwork", "getThreadNetworks", "getSkillCredentials", "token"}
-
-// Validate checks every field and returns every problem, each naming its
-// field and the fix.
-func (p *Profile) Validate() ProfileErrors {
-	var es ProfileErrors
-	bad := func(field, format string, a ...any) {
-		es = append(es, &ProfileError{Field: field, Msg: fmt.Sprintf(format, a...)})
-	}
-	if p.Target != TargetMock && p.Target != TargetEnv {
-		bad("target", "must be %q (the embedded mock) or %q (the HARNESS_* environment) (got %q)", TargetMock, TargetEnv, p.Target)
-	}
-	if p.Duration <= 0 {
-		bad("duration", "must be > 0 (got %s); e.g. \"duration: 30s\"", p.Duration.D())
-	} else if p.Duration.D() > 24*time.Hour {
-		bad("duration", "must be at most 24h (got %s)", p.Duration.D())
-	}
-	if p.Timeout < 0 {
-		bad("timeout", "must be > 0 (got %s); e.g. \"timeout: 30s\"", p.Timeout.D())
-	}
-	p.validatePacer(bad)
-	if len(p.Mix) == 0 {
-		bad("mix", "must list at least one operation with a weight > 0; e.g. \"mix: {get: 4, create: 1}\"; operations: %s", strings.Join(MixOperations(), ", "))
-	} else {
-		sum := 0
-		for _, k := range sortedKeys(p.Mix) {
-			w := p.Mix[k]
-			if !contains(MixOperations(), k) {
-				bad("mix."+k, "unknown operation; use one of %s", strings.Join(MixOperations(), ", "))
-				continue
-			}
-			if w < 0 {
-				bad("mix."+k, "weight must be >= 0 (got %d); e.g. \"%s: 1\"", w, k)
-				continue
-			}
-			sum += w
-		}
-		if sum == 0 {
-			bad("mix", "weights sum to 0; give at least one operation a weight > 0, e.g. \"get: 1\"")
-		}
-	}
-	if p.Data.Preload != nil && (*p.Data.Preload < 0 || *p.Data.Preload > 1000) {
-		bad("data.preload", "must be 0–1000 (got %d); e.g. \"preload: 5\"", *p.Data.Preload)
-	}
-	if p.Data.PageSize < 1 || p.Data.PageSize > 100 {
-		bad("data.pageSize", "must be 1–100, the API's maxResults range (got %d); e.g. \"pageSize: 2\"", p.Data.PageSize)
-	}
-	if p.Clients.Count < 1 || p.Clients.Count > 10000 {
-		bad("clients.count", "must be 1–10000 (got %d); e.g. \"count: 8\"", p.Clients.Count)
-	}
-	r := p.Clients.Retry
-	if !contains(policyNames, r.Policy) {
-		bad("clients.retry.policy", "unknown retry policy %q; use one of %s", r.Policy, strings.Join(policyNames, ", "))
-	}
-	if r.Base < 0 {
-		bad("clients.retry.base", "must be >= 0 (got %s); e.g. \"base: 100ms\"", r.Base.D())
-	}
-	if r.Cap < 0 || (r.Cap > 0 && r.Cap < r.Base) {
-		bad("clients.retry.cap", "must be >= base (got %s, base %s); e.g. \"cap: 5s\"", r.Cap.D(), r.Base.D())
-	}
-	if r.MaxAttempts < 0 || r.MaxAttempts > 20 {
-		bad("clients.retry.maxAttempts", "must be 1–20 (got %d); e.g. \"maxAttempts: 3\"", r.MaxAttempts)
-	}
-	if (p.Mock.RateLimit != nil || len(p.Mock.Faults) > 0) && p.Target != TargetMock {
-		bad("mock", "rate limits and faults can only be applied to target \"mock\"; remove the mock section or set \"target: mock\"")
-	}
-	if rl := p.Mock.RateLimit; rl != nil {
+	if rl := q.Mock.RateLimit; rl != nil {
 		if rl.Operation == "" {
-			rl.Operation = "*"
+			rl.Operation = mockcontrol.AnyOperation
 		}
-		if !contains(mockOperations, rl.Operation) {
-			bad("mock.rateLimit.operation", "unknown operation %q; use one of %s", rl.Operation, strings.Join(mockOperations, ", "))
-		}
-		if !(rl.Rate > 0) || math.IsInf(rl.Rate, 0) {
-			bad("mock.rateLimit.rate", "must be > 0 (got %g); e.g. \"rate: 5\" (requests per second per token)", rl.Rate)
-		}
-		if rl.Burst < 1 {
-			bad("mock.rateLimit.burst", "must be >= 1 (got %d); e.g. \"burst: 5\"", rl.Burst)
-		}
-		if rl.RetryAfter < 0 || rl.RetryAfter > 3600 {
-			bad("mock.rateLimit.retryAfter", "must be 0–3600 seconds (got %d)", rl.RetryAfter)
-		}
+		*rl = rl.WithDefaults()
 	}
-	for i, f := range p.Mock.Faults {
-		field := fmt.Sprintf("mock.faults[%d]", i)
-		if f.Operation == "" || !contains(mockOperations, f.Operation) {
-			bad(field+".operation", "must be one of %s (got %q)", strings.Join(mockOperations, ", "), f.Operation)
-		}
-		switch {
-		case f.Status == 0 && !f.Reset && f.DelayMs == 0:
-			bad(field+".status", "a fault needs a status (400–599), \"reset: true\" or a delayMs; e.g. \"status: 503\"")
-		case f.Status != 0 && (f.Status < 400 || f.Status > 599):
-			bad(field+".status", "must be an error status 400–599 (got %d); e.g. \"status: 503\"", f.Status)
-		}
-		if f.Count < 0 {
-			bad(field+".count", "must be >= 0 (got %d)", f.Count)
-		}
-		if f.Probability < 0 || f.Probability > 1 {
-			bad(field+".probability", "must be 0–1 (got %g)", f.Probability)
-		}
-		if f.RetryAfter < 0 || f.RetryAfter > 3600 {
-			bad(field+".retryAfter", "must be 0–3600 seconds (got %d)", f.RetryAfter)
-		}
-		if f.DelayMs < 0 || f.DelayMs > 60000 {
-			bad(field+".delayMs", "must be 0–60000 milliseconds (got %d)", f.DelayMs)
-		}
-	}
-	t := p.Thresholds
-	for _, k := range sortedKeys(t.Latency) {
-		if k != "all" && !contains(MixOperations(), k) {
-			bad("thresholds.latency."+k, "unknown operation; use \"all\" or one of %s", strings.Join(MixOperations(), ", "))
-		}
-		l := t.Latency[k]
-		if l.P50 < 0 || l.P95 < 0 || l.P99 < 0 {
-			bad("thresholds.latency."+k, "percentile limits must be > 0; e.g. \"p99: 250ms\"")
-		}
-	}
-	if t.ErrorRate != nil && (*t.ErrorRate < 0 || *t.ErrorRate > 1) {
-		bad("thresholds.errorRate", "must be a fraction 0–1 (got %g); e.g. \"errorRate: 0.01\" for 1%%", *t.ErrorRate)
-	}
-	if t.MinRate < 0 {
-		bad("thresholds.minRate", "must be >= 0 (got %g)", t.MinRate)
-	}
-	if t.Backoff != BackoffRequired && t.Backoff != BackoffReport && t.Backoff != BackoffOff {
-		bad("thresholds.backoff", "must be %q, %q or %q (got %q)", BackoffRequired, BackoffReport, BackoffOff, t.Backoff)
-	}
-	if p.SLO != nil {
-		if p.SLO.ErrorRate != nil && (*p.SLO.ErrorRate < 0 || *p.SLO.ErrorRate > 1) {
-			bad("slo.errorRate", "must be a fraction 0–1 (got %g)", *p.SLO.ErrorRate)
-		}
-		if p.SLO.MinAchieved < 0 || p.SLO.MinAchieved > 1 {
-			bad("slo.minAchieved", "must be a fraction 0–1 (got %g); e.g. 0.95", p.SLO.MinAchieved)
-		}
-		if p.SLO.P99 < 0 || p.SLO.P95 < 0 {
-			bad("slo", "latency limits must be > 0")
-		}
-	}
-	return es
+	return q
 }
 
-func (p *Profile) validatePacer(bad func(field, format string, a ...any)) {
-	pc := p.Pacer
-	positive := func(field string, v float64, eg string) {
-		if !(v > 0) || math.IsInf(v, 0) || v > 1e6 {
-			bad("pacer."+field, "must be > 0 and at most 1e6 (got %g); e.g. %q", v, eg)
+// clone is a deep copy of p: nothing the copy changes reaches p.
+func (p *Profile) clone() *Profile {
+	q := *p
+	q.Mix = maps.Clone(p.Mix)
+	q.Data.Preload = clonePtr(p.Data.Preload)
+	q.Clients.RetryBudget = clonePtr(p.Clients.RetryBudget)
+	q.Mock.RateLimit = clonePtr(p.Mock.RateLimit)
+	q.Mock.Faults = slices.Clone(p.Mock.Faults)
+	q.Thresholds.Latency = maps.Clone(p.Thresholds.Latency)
+	q.Thresholds.ErrorRate = clonePtr(p.Thresholds.ErrorRate)
+	q.Thresholds.AllowStatuses = slices.Clone(p.Thresholds.AllowStatuses)
+	if p.SLO != nil {
+		slo := *p.SLO
+		slo.ErrorRate = clonePtr(p.SLO.ErrorRate)
+		q.SLO = &slo
+	}
+	return &q
+}
+
+func clonePtr[T any](v *T) *T {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	return &c
+}
+
+// Validate checks every field of p with its defaults applied (see
+// WithDefaults) and returns every problem, each naming its field path and
+// the fix. It never modifies p. The mock's faults and rate limit are checked
+// by their owner (mockcontrol), the retry policy names by clients and the
+// operation names by contract; this adds only what a profile means.
+func (p *Profile) Validate() ProfileErrors {
+	q := p.WithDefaults()
+	var c checker
+	q.checkRun(&c)
+	q.checkPacer(&c)
+	q.checkMix(&c)
+	q.checkData(&c)
+	q.checkClients(&c)
+	q.checkMock(&c)
+	q.checkThresholds(&c)
+	q.checkSLO(&c)
+	return c.es
+}
+
+// checker collects a profile's problems.
+type checker struct{ es ProfileErrors }
+
+func (c *checker) bad(field, format string, a ...any) {
+	c.es = append(c.es, &ProfileError{Field: field, Msg: fmt.Sprintf(format, a...)})
+}
+
+// owner adds an error of a part's owner, written "field: what to do", under
+// the profile path prefix ("mock.faults[2]" + ".field").
+func (c *checker) owner(prefix string, err error) {
+	field, msg := prefix, err.Error()
+	if head, rest, ok := strings.Cut(msg, ": "); ok && isIdent(head) {
+		field, msg = prefix+"."+head, rest
+	}
+	c.es = append(c.es, &ProfileError{Field: field, Msg: msg})
+}
+
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			return false
 		}
 	}
+	return true
+}
+
+// within reports lo ≤ v ≤ hi; NaN is never within.
+func within(v, lo, hi float64) bool { return v >= lo && v <= hi }
+
+// durationWithin checks a duration field against [lo, hi].
+func (c *checker) durationWithin(field string, d Duration, lo, hi time.Duration, eg string) {
+	if d.D() < lo || d.D() > hi {
+		c.bad(field, "must be %s to %s (got %s); e.g. %q", lo, hi, d.D(), eg)
+	}
+}
+
+func (p *Profile) checkRun(c *checker) {
+	if p.Target != TargetMock && p.Target != TargetEnv {
+		c.bad("target", "must be %q (the embedded mock) or %q (the HARNESS_* environment) (got %q)", TargetMock, TargetEnv, p.Target)
+	}
+	if p.Duration.D() < minDuration || p.Duration.D() > maxDuration {
+		c.bad("duration", "must be %s to %s (got %s): a shorter run measures nothing; e.g. \"duration: 30s\"", minDuration, maxDuration, p.Duration.D())
+	}
+	c.durationWithin("timeout", p.Timeout, minTimeout, maxTimeout, "timeout: 30s")
+}
+
+// rate checks a rate field: finite, minRate to maxRate.
+func (c *checker) rate(field string, v float64, eg string) bool {
+	if !within(v, minRate, maxRate) {
+		c.bad("pacer."+field, "must be a number of hits per second from %g to %g, the generator's limit (got %g); e.g. %q", minRate, maxRate, v, eg)
+		return false
+	}
+	return true
+}
+
+func (p *Profile) checkPacer(c *checker) {
+	n := len(c.es)
+	pc := p.Pacer
 	switch pc.Type {
 	case "constant":
-		positive("rate", pc.Rate, "rate: 50")
+		c.rate("rate", pc.Rate, "rate: 50")
 	case "linear":
-		positive("start", pc.Start, "start: 10")
-		if math.IsNaN(pc.Slope) || math.IsInf(pc.Slope, 0) || pc.Slope < 0 {
-			bad("pacer.slope", "must be >= 0 requests/s per second (got %g); e.g. \"slope: 5\"", pc.Slope)
-		}
+		p.checkLinear(c)
 	case "step":
-		positive("start", pc.Start, "start: 100")
-		if math.IsNaN(pc.Step) || pc.Step < 0 || math.IsInf(pc.Step, 0) {
-			bad("pacer.step", "must be >= 0 (got %g); e.g. \"step: 100\"", pc.Step)
-		}
-		if pc.Every.D() < 100*time.Millisecond {
-			bad("pacer.every", "must be at least 100ms (got %s); e.g. \"every: 10s\"", pc.Every.D())
-		} else if p.Duration > 0 && p.Duration.D()/pc.Every.D() > maxSteps {
-			bad("pacer.every", "gives more than %d steps over the duration; use a longer step", maxSteps)
-		}
-		if pc.Max < 0 || (pc.Max > 0 && pc.Max < pc.Start) {
-			bad("pacer.max", "must be 0 (no cap) or >= start (got %g)", pc.Max)
-		}
+		p.checkStep(c)
 	case "sine":
-		positive("mean", pc.Mean, "mean: 100")
-		if !(pc.Amplitude >= 0) || pc.Amplitude >= pc.Mean {
-			bad("pacer.amplitude", "must be >= 0 and < mean (got %g, mean %g); e.g. \"amplitude: 50\"", pc.Amplitude, pc.Mean)
-		}
-		if pc.Period <= 0 {
-			bad("pacer.period", "must be > 0 (got %s); e.g. \"period: 30s\"", pc.Period.D())
-		}
-		if _, ok := sineOffsets[pc.StartAt]; !ok {
-			bad("pacer.startAt", "must be one of mean-up, peak, mean-down, trough (got %q)", pc.StartAt)
-		}
+		p.checkSine(c)
 	case "max":
 		if pc.Workers < 1 {
-			bad("pacer.workers", "type max (as fast as possible) needs a number of workers >= 1 (got %d); e.g. \"workers: 64\"", pc.Workers)
+			c.bad("pacer.workers", "type max (as fast as possible) needs a number of workers >= 1 (got %d); e.g. \"workers: 64\"", pc.Workers)
 		}
 	case "":
-		bad("pacer.type", "missing; use constant, linear, step, sine or max; e.g. \"type: constant\"")
+		c.bad("pacer.type", "missing; use constant, linear, step, sine or max; e.g. \"type: constant\"")
 	default:
-		bad("pacer.type", "unknown pacer %q; use constant, linear, step, sine or max", pc.Type)
+		c.bad("pacer.type", "unknown pacer %q; use constant, linear, step, sine or max", pc.Type)
 	}
-	if pc.Workers < 0 || pc.Workers > 100000 {
-		bad("pacer.workers", "must be 0 (unlimited) to 100000 (got %d)", pc.Workers)
+	if pc.Workers < 0 || pc.Workers > maxWorkers {
+		c.bad("pacer.workers", "must be 0 (unlimited) to %d (got %d)", maxWorkers, pc.Workers)
+	}
+	if len(c.es) > n || pc.Type == "max" || p.Duration.D() < minDuration {
+		return
+	}
+	// A run must plan at least one hit.
+	if s, err := NewSchedule(pc, 0); err == nil && s.Hits(p.Duration.D()) < 1 {
+		c.bad("duration", "plans no hit at %s over %s; raise the rate or the duration", s, p.Duration.D())
 	}
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
+func (p *Profile) checkLinear(c *checker) {
+	pc := p.Pacer
+	if !c.rate("start", pc.Start, "start: 10") {
+		return
+	}
+	if !within(pc.Slope, 0, maxRate) {
+		c.bad("pacer.slope", "must be 0 to %g hits/s per second (got %g); e.g. \"slope: 5\"", maxRate, pc.Slope)
+		return
+	}
+	if peak := pc.Start + pc.Slope*p.Duration.D().Seconds(); peak > maxRate {
+		c.bad("pacer.slope", "reaches %.4g hits/s by the end of the run, above the generator's limit %g/s; lower the slope or the duration", peak, maxRate)
+	}
+}
+
+func (p *Profile) checkStep(c *checker) {
+	pc := p.Pacer
+	okStart := c.rate("start", pc.Start, "start: 100")
+	okStep := within(pc.Step, 0, maxRate)
+	if !okStep {
+		c.bad("pacer.step", "must be 0 to %g hits/s (got %g); e.g. \"step: 100\"", maxRate, pc.Step)
+	}
+	okEvery := pc.Every.D() >= minStepEvery
+	if !okEvery {
+		c.bad("pacer.every", "must be at least %s (got %s); e.g. \"every: 10s\"", minStepEvery, pc.Every.D())
+	} else if p.Duration > 0 && p.Duration.D()/pc.Every.D() > maxSteps {
+		c.bad("pacer.every", "gives more than %d steps over the duration; use a longer step", maxSteps)
+		okEvery = false
+	}
+	switch {
+	case !within(pc.Max, 0, maxRate):
+		c.bad("pacer.max", "must be 0 (no cap) or a rate up to %g hits/s (got %g)", maxRate, pc.Max)
+	case pc.Max > 0 && pc.Max < pc.Start:
+		c.bad("pacer.max", "must be 0 (no cap) or >= start %g (got %g)", pc.Start, pc.Max)
+	case pc.Max == 0 && okStart && okStep && okEvery:
+		steps := math.Ceil(float64(p.Duration.D()) / float64(pc.Every.D()))
+		if peak := pc.Start + pc.Step*(steps-1); peak > maxRate {
+			c.bad("pacer.step", "reaches %.4g hits/s in the last step, above the generator's limit %g/s; set pacer.max or lower the step", peak, maxRate)
 		}
 	}
-	return false
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
+func (p *Profile) checkSine(c *checker) {
+	pc := p.Pacer
+	if c.rate("mean", pc.Mean, "mean: 100") {
+		switch {
+		case !(pc.Amplitude >= 0) || pc.Amplitude >= pc.Mean:
+			c.bad("pacer.amplitude", "must be >= 0 and < mean (got %g, mean %g); e.g. \"amplitude: 50\"", pc.Amplitude, pc.Mean)
+		case pc.Mean+pc.Amplitude > maxRate:
+			c.bad("pacer.amplitude", "mean + amplitude %.4g hits/s is above the generator's limit %g/s", pc.Mean+pc.Amplitude, maxRate)
+		}
 	}
-	sort.Strings(ks)
-	return ks
+	c.durationWithin("pacer.period", pc.Period, minSinePeriod, maxDuration, "period: 30s")
+	if _, ok := sineOffsets[pc.StartAt]; !ok {
+		c.bad("pacer.startAt", "must be one of mean-up, peak, mean-down, trough (got %q)", pc.StartAt)
+	}
+}
+
+func (p *Profile) checkMix(c *checker) {
+	if len(p.Mix) == 0 {
+		c.bad("mix", "must list at least one operation with a weight > 0; e.g. \"mix: {get: 4, create: 1}\"; operations: %s", strings.Join(MixOperations(), ", "))
+		return
+	}
+	sum := 0
+	for _, k := range slices.Sorted(maps.Keys(p.Mix)) {
+		w := p.Mix[k]
+		switch {
+		case !slices.Contains(MixOperations(), k):
+			c.bad("mix."+k, "unknown operation; use one of %s", strings.Join(MixOperations(), ", "))
+		case w < 0 || w > maxWeight:
+			c.bad("mix."+k, "weight must be 0 to %d (got %d); weights are relative, e.g. \"%s: 1\"", maxWeight, w, k)
+		default:
+			sum += w // at most len(MixOperations())·maxWeight: no overflow
+		}
+	}
+	if sum == 0 && len(c.es) == 0 {
+		c.bad("mix", "weights sum to 0; give at least one operation a weight > 0, e.g. \"get: 1\"")
+	}
+}
+
+func (p *Profile) checkData(c *checker) {
+	if n := *p.Data.Preload; n < 0 || n > maxPreload {
+		c.bad("data.preload", "must be 0–%d (got %d); e.g. \"preload: 5\"", maxPreload, n)
+	}
+	if p.Data.PageSize < 1 || p.Data.PageSize > 100 {
+		c.bad("data.pageSize", "must be 1–100, the API's maxResults range (got %d); e.g. \"pageSize: 2\"", p.Data.PageSize)
+	}
+}
+
+func (p *Profile) checkClients(c *checker) {
+	if p.Clients.Count < 1 || p.Clients.Count > maxClients {
+		c.bad("clients.count", "must be 1–%d (got %d); e.g. \"count: 8\"", maxClients, p.Clients.Count)
+	}
+	r := p.Clients.Retry
+	if !slices.Contains(clients.PolicyNames(), r.Policy) {
+		c.bad("clients.retry.policy", "unknown retry policy %q; use one of %s", r.Policy, strings.Join(clients.PolicyNames(), ", "))
+	}
+	c.durationWithin("clients.retry.base", r.Base, 0, maxTimeout, "base: 100ms")
+	if r.Cap < 0 || r.Cap > Duration(maxTimeout) || (r.Cap > 0 && r.Cap < r.Base) {
+		c.bad("clients.retry.cap", "must be 0 (default) or base (%s) to %s (got %s); e.g. \"cap: 5s\"", r.Base.D(), maxTimeout, r.Cap.D())
+	}
+	if r.MaxAttempts < 0 || r.MaxAttempts > maxRetries {
+		c.bad("clients.retry.maxAttempts", "must be 1–%d, or 0 for the default (got %d); e.g. \"maxAttempts: 3\"", maxRetries, r.MaxAttempts)
+	}
+	if b := p.Clients.RetryBudget; b != nil {
+		if b.Capacity < 0 || b.Capacity > maxBudget {
+			c.bad("clients.retryBudget.capacity", "must be 0 (the default, %d tokens) to %d tokens (got %d)", clients.NewRetryBudget(0, 0).Available(), maxBudget, b.Capacity)
+		} else if capacity := clients.NewRetryBudget(b.Capacity, 0).Available(); b.Cost < 0 || b.Cost > capacity {
+			c.bad("clients.retryBudget.cost", "must be 0 (the default) to the capacity, %d tokens (got %d)", capacity, b.Cost)
+		}
+	}
+}
+
+func (p *Profile) checkMock(c *checker) {
+	if (p.Mock.RateLimit != nil || len(p.Mock.Faults) > 0) && p.Target != TargetMock {
+		c.bad("mock", "rate limits and faults can only be applied to target \"mock\"; remove the mock section or set \"target: mock\"")
+	}
+	if rl := p.Mock.RateLimit; rl != nil {
+		if err := rl.Validate(); err != nil {
+			c.owner("mock.rateLimit", err)
+		} else if rl.Rate == 0 {
+			c.bad("mock.rateLimit.rate", "must be > 0 in a profile (0 removes the limit: leave mock.rateLimit out instead); e.g. \"rate: 5\" (requests per second per token)")
+		}
+	}
+	if len(p.Mock.Faults) > maxFaults {
+		c.bad("mock.faults", "at most %d faults (got %d)", maxFaults, len(p.Mock.Faults))
+		return
+	}
+	for i, f := range p.Mock.Faults {
+		if err := f.Validate(); err != nil {
+			c.owner(fmt.Sprintf("mock.faults[%d]", i), err)
+		}
+	}
+}
+
+func (p *Profile) checkThresholds(c *checker) {
+	t := p.Thresholds
+	for _, k := range slices.Sorted(maps.Keys(t.Latency)) {
+		if k != "all" && !slices.Contains(MixOperations(), k) {
+			c.bad("thresholds.latency."+k, "unknown operation; use \"all\" or one of %s", strings.Join(MixOperations(), ", "))
+		}
+		l := t.Latency[k]
+		for _, q := range []struct {
+			name string
+			d    Duration
+		}{{"p50", l.P50}, {"p95", l.P95}, {"p99", l.P99}} {
+			c.durationWithin("thresholds.latency."+k+"."+q.name, q.d, 0, maxLatencyGate, "p99: 250ms")
+		}
+	}
+	if t.ErrorRate != nil && !within(*t.ErrorRate, 0, 1) {
+		c.bad("thresholds.errorRate", "must be a fraction 0–1 (got %g); e.g. \"errorRate: 0.01\" for 1%%", *t.ErrorRate)
+	}
+	for i, s := range t.AllowStatuses {
+		if s < 100 || s > 599 {
+			c.bad(fmt.Sprintf("thresholds.allowStatuses[%d]", i), "must be an HTTP status 100–599 (got %d); e.g. \"allowStatuses: [429]\"", s)
+		}
+	}
+	if !within(t.MinRate, 0, maxRate) {
+		c.bad("thresholds.minRate", "must be 0 (not checked) to %g hits/s (got %g)", maxRate, t.MinRate)
+	}
+	if t.Backoff != BackoffRequired && t.Backoff != BackoffReport && t.Backoff != BackoffOff {
+		c.bad("thresholds.backoff", "must be %q, %q or %q (got %q)", BackoffRequired, BackoffReport, BackoffOff, t.Backoff)
+	}
+}
+
+func (p *Profile) checkSLO(c *checker) {
+	if p.SLO == nil {
+		return
+	}
+	if p.SLO.ErrorRate != nil && !within(*p.SLO.ErrorRate, 0, 1) {
+		c.bad("slo.errorRate", "must be a fraction 0–1 (got %g)", *p.SLO.ErrorRate)
+	}
+	if !within(p.SLO.MinAchieved, 0, 1) {
+		c.bad("slo.minAchieved", "must be a fraction 0–1 (got %g); e.g. 0.95", p.SLO.MinAchieved)
+	}
+	c.durationWithin("slo.p99", p.SLO.P99, 0, maxLatencyGate, "p99: 250ms")
+	c.durationWithin("slo.p95", p.SLO.P95, 0, maxLatencyGate, "p95: 100ms")
 }

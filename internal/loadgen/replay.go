@@ -13,7 +13,7 @@ import (
 
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/compliance"
-	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // Replay rebuilds a run's summary from its directory: the effective profile,
@@ -137,7 +137,7 @@ func readAttempts(path string, keep bool) ([]compliance.Event, map[string]*Attem
 		}
 		countAttempt(stats, a)
 		if keep && len(events) < maxReplayEvents {
-			events = append(events, compliance.FromAttempt(a))
+			events = append(events, a.Event())
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -146,7 +146,7 @@ func readAttempts(path string, keep bool) ([]compliance.Event, map[string]*Attem
 	return events, stats, bad, nil
 }
 
-func readJournal(path string) ([]mock.JournalEntry, bool, error) {
+func readJournal(path string) ([]mockcontrol.JournalEntry, bool, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, false, nil
@@ -155,11 +155,11 @@ func readJournal(path string) ([]mock.JournalEntry, bool, error) {
 		return nil, false, fmt.Errorf("journal: %w", err)
 	}
 	defer f.Close()
-	var out []mock.JournalEntry
+	var out []mockcontrol.JournalEntry
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
-		var j mock.JournalEntry
+		var j mockcontrol.JournalEntry
 		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
 			continue
 		}

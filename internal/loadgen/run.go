@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
-	"net"
 	"net/http"
-	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -21,7 +21,10 @@ import (
 
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/compliance"
+	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
+	"github.com/alexa-harness/harness/internal/netguard"
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
@@ -40,7 +43,7 @@ type Options struct {
 	AllowReal bool
 	MaxRate   float64
 
-	Getenv func(string) string // environment for target env (os.Getenv when nil)
+	Getenv func(string) string // environment for target env (empty when nil; the CLI passes the process's)
 	Logger *slog.Logger        // progress and setup notes (discard when nil)
 
 	// OnProgress is called every ProgressEvery (default 1 s) during the
@@ -149,8 +152,11 @@ type run struct {
 	cfg     clients.Config
 	mockRun *mock.Running
 	alog    *attemptLog
-	hits    atomic.Int64
-	errs    atomic.Int64
+	// newPolicy builds the retry policy of one service client of a
+	// simulated client (see preparePolicy).
+	newPolicy func() clients.RetryPolicy
+	hits      atomic.Int64
+	errs      atomic.Int64
 }
 
 // Effective returns the profile with the options' overrides applied.
@@ -158,10 +164,10 @@ func (o Options) Effective() (*Profile, error) {
 	if o.Profile == nil {
 		return nil, &UsageError{errors.New("loadgen: no profile")}
 	}
-	p := *o.Profile
-	if o.Duration < 0 || o.Rate < 0 || math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) {
-		return nil, &UsageError{fmt.Errorf("--rate and --duration must be > 0")}
+	if o.Duration < 0 || !(o.Rate >= 0) || math.IsInf(o.Rate, 0) {
+		return nil, &UsageError{fmt.Errorf("--rate and --duration must be > 0 (got %g, %s)", o.Rate, o.Duration)}
 	}
+	p := o.Profile.WithDefaults()
 	if o.Duration > 0 {
 		p.Duration = Duration(o.Duration)
 	}
@@ -169,9 +175,12 @@ func (o Options) Effective() (*Profile, error) {
 		p.Pacer = scalePacer(p.Pacer, o.Rate)
 	}
 	if es := p.Validate(); len(es) > 0 {
+		if o.Duration > 0 || o.Rate > 0 {
+			return nil, &UsageError{fmt.Errorf("the profile with --rate %g --duration %s: %w", o.Rate, o.Duration, es)}
+		}
 		return nil, &UsageError{es}
 	}
-	return &p, nil
+	return p, nil
 }
 
 // scalePacer applies a --rate override to a pacer spec.
@@ -207,21 +216,6 @@ func peakRate(s Schedule, d time.Duration) float64 {
 		peak = max(peak, s.Rate(time.Duration(float64(d)*float64(i)/float64(steps))))
 	}
 	return peak
-}
-
-// isLoopback reports whether a base URL points at 127.0.0.0/8, [::1] or
-// localhost.
-func isLoopback(raw string) bool {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	h := u.Hostname()
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Run carries out a load run and returns its summary. The summary is
@@ -263,7 +257,7 @@ func (r *run) resolveTarget() error {
 	}
 	getenv := r.opts.Getenv
 	if getenv == nil {
-		getenv = os.Getenv
+		getenv = func(string) string { return "" }
 	}
 	r.cfg = clients.FromEnv(getenv)
 	if err := r.cfg.Validate(); err != nil {
@@ -271,15 +265,15 @@ func (r *run) resolveTarget() error {
 	}
 	r.ep = Endpoints{Locker: r.cfg.LockerURL, SMAPI: r.cfg.SMAPIURL, LWA: r.cfg.LWAURL}
 	if r.ep.Locker == "" {
-		r.ep.Locker = "https://credential-locker-service.amazon.com"
+		r.ep.Locker = contract.LockerBaseURL
 	}
 	if r.ep.SMAPI == "" {
-		r.ep.SMAPI = "https://api.amazonalexa.com"
+		r.ep.SMAPI = contract.SMAPIBaseURL
 	}
 	if r.ep.LWA == "" {
-		r.ep.LWA = "https://api.amazon.com"
+		r.ep.LWA = contract.LWABaseURL
 	}
-	real := !isLoopback(r.ep.Locker) || !isLoopback(r.ep.SMAPI) || !isLoopback(r.ep.LWA)
+	real := !netguard.IsLoopback(r.ep.Locker) || !netguard.IsLoopback(r.ep.SMAPI) || !netguard.IsLoopback(r.ep.LWA)
 	if real {
 		peak := peakRate(r.sched.Schedule, r.prof.Duration.D())
 		switch {
@@ -348,27 +342,65 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	// The attack stops on ctx; setup and teardown use their own bounded
 	// contexts so that an interrupted run still writes its journal and summary.
 	bg := context.WithoutCancel(ctx)
-
 	if r.prof.Target == TargetMock {
-		mc := r.opts.MockConfig
-		if mc.JournalSize == 0 {
-			mc.JournalSize = r.journalSize()
-		}
-		mr, err := mock.Start(bg, "127.0.0.1:0", mc)
+		stopMock, err := r.startMock(bg)
 		if err != nil {
-			return nil, fmt.Errorf("loadgen: start the embedded mock: %w", err)
+			return nil, err
 		}
-		r.mockRun = mr
-		defer func() {
-			cctx, cancel := context.WithTimeout(bg, 5*time.Second)
-			defer cancel()
-			_ = mr.Close(cctx)
-		}()
-		r.log.Info("embedded mock started", "url", mr.URL, "journalSize", mc.JournalSize)
-		r.cfg = clients.MockConfig(mr.URL)
-		r.ep = Endpoints{Locker: mr.URL, SMAPI: mr.URL, LWA: mr.URL}
+		defer stopMock()
 	}
+	rw, closeOutputs, err := r.openOutputs()
+	if err != nil {
+		return nil, err
+	}
+	defer closeOutputs()
+	policy, err := r.preparePolicy()
+	if err != nil {
+		return nil, err
+	}
+	base := newBaseTransport(r.opts.Connections)
+	defer base.CloseIdleConnections()
+	r.cfg.Policy, r.cfg.Observer, r.cfg.Base = policy, r.alog, base
 
+	sims, notes, err := r.prepareTarget(ctx, bg)
+	if err != nil {
+		return nil, err
+	}
+	r.log.Info("simulated clients ready", "clients", len(sims), "policy", policy.Name())
+	out := r.attack(ctx, bg, sims, rw)
+	out.notes = append(notes, out.notes...)
+	sum := r.summarize(bg, started, policy.Name(), out)
+	if err := writeJSON(r.opts.OutDir, FileSummary, sum); err != nil {
+		return sum, fmt.Errorf("loadgen: %w", err)
+	}
+	return sum, nil
+}
+
+// startMock starts the embedded mock on loopback and points the run at it;
+// the returned function stops it.
+func (r *run) startMock(bg context.Context) (stop func(), err error) {
+	mc := r.opts.MockConfig
+	if mc.JournalSize == 0 {
+		mc.JournalSize = r.journalSize()
+	}
+	mr, err := mock.Start(bg, "127.0.0.1:0", mc)
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: start the embedded mock: %w", err)
+	}
+	r.mockRun = mr
+	r.log.Info("embedded mock started", "url", mr.URL, "journalSize", mc.JournalSize)
+	r.cfg = clients.MockConfig(mr.URL)
+	r.ep = Endpoints{Locker: mr.URL, SMAPI: mr.URL, LWA: mr.URL}
+	return func() {
+		cctx, cancel := context.WithTimeout(bg, 5*time.Second)
+		defer cancel()
+		_ = mr.Close(cctx)
+	}, nil
+}
+
+// openOutputs opens the attempt log (r.alog) and results.bin; the returned
+// function closes both.
+func (r *run) openOutputs() (*resultWriter, func(), error) {
 	keep := r.prof.Thresholds.Backoff != BackoffOff
 	limit := r.opts.EventLimit
 	if limit <= 0 {
@@ -376,47 +408,80 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	}
 	alog, err := newAttemptLog(r.opts.OutDir, keep, limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	r.alog = alog
-	defer alog.close()
 	rw, err := newResultWriter(r.opts.OutDir)
 	if err != nil {
-		return nil, err
+		alog.close()
+		return nil, nil, err
 	}
-	defer rw.close()
+	r.alog = alog
+	return rw, func() { rw.close(); alog.close() }, nil
+}
 
-	policy, err := clients.PolicyByName(r.prof.Clients.Retry.Policy, clients.PolicyParams{
-		Base: r.prof.Clients.Retry.Base.D(), Cap: r.prof.Clients.Retry.Cap.D(), MaxAttempts: r.prof.Clients.Retry.MaxAttempts,
-	})
+// preparePolicy checks the profile's retry policy and sets r.newPolicy,
+// which builds one (with its own retry budget, when the profile has one) per
+// service client of each simulated client; it returns the run's policy.
+func (r *run) preparePolicy() (clients.RetryPolicy, error) {
+	rs, budget := r.prof.Clients.Retry, r.prof.Clients.RetryBudget
+	params := clients.PolicyParams{Base: rs.Base.D(), Cap: rs.Cap.D(), MaxAttempts: rs.MaxAttempts}
+	policy, err := clients.PolicyByName(rs.Policy, params)
 	if err != nil {
 		return nil, &UsageError{fmt.Errorf("clients.retry.policy: %w", err)}
 	}
-	base := newBaseTransport(r.opts.Connections)
-	defer base.CloseIdleConnections()
-	r.cfg.Policy, r.cfg.Observer, r.cfg.Base = policy, alog, base
+	r.newPolicy = func() clients.RetryPolicy { return policy }
+	if budget != nil {
+		r.newPolicy = func() clients.RetryPolicy {
+			pp := params
+			pp.Budget = clients.NewRetryBudget(budget.Capacity, budget.Cost)
+			p, _ := clients.PolicyByName(rs.Policy, pp) // the name was checked above
+			return p
+		}
+	}
+	return policy, nil
+}
 
+// transport is one service client of a simulated client: the run's
+// configuration with a policy of its own (its own retry budget).
+func (r *run) transport(tokens clients.TokenProvider) *clients.Transport {
+	cfg := r.cfg
+	cfg.Policy = r.newPolicy()
+	return cfg.Transport(tokens)
+}
+
+// prepareTarget sets up the simulated clients (tokens, preloaded networks)
+// and installs the profile's rate limit and faults on the mock.
+func (r *run) prepareTarget(ctx, bg context.Context) ([]*simClient, []string, error) {
 	setupCtx, cancelSetup := context.WithTimeout(ctx, 2*time.Minute)
 	sims, notes, err := r.setupClients(setupCtx)
 	cancelSetup()
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("loadgen: interrupted during setup: %w", ctx.Err())
+			return nil, nil, fmt.Errorf("loadgen: interrupted during setup: %w", ctx.Err())
 		}
-		return nil, fmt.Errorf("loadgen: set up simulated clients: %w", err)
+		return nil, nil, fmt.Errorf("loadgen: set up simulated clients: %w", err)
 	}
-	r.log.Info("simulated clients ready", "clients", len(sims), "policy", policy.Name())
 	if err := r.applyMock(bg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	return sims, notes, nil
+}
 
-	// The attack.
-	stopCtx, stopHits := context.WithCancel(bg)
-	defer stopHits()
+// attackOutcome is what the attack leaves for the summary.
+type attackOutcome struct {
+	agg         *aggregator
+	elapsed     time.Duration
+	interrupted bool
+	notes       []string
+}
+
+// newAttacker is vegeta's attacker over the dispatcher: one hit is one
+// logical call of a simulated client. stop cuts short every hit in flight.
+func (r *run) newAttacker(sims []*simClient, stop context.Context) *vegeta.Attacker {
 	// The hit timeout is the dispatcher's (a context deadline): an
 	// http.Client.Timeout over a custom RoundTripper costs a goroutine and a
 	// timer per request.
-	disp := &dispatcher{clients: sims, stop: stopCtx, gate: newGate(), timeout: r.prof.Timeout.D()}
+	disp := &dispatcher{clients: sims, stop: stop, gate: newGate(), timeout: r.prof.Timeout.D()}
 	hc := &http.Client{Transport: disp,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	maxWorkers := r.opts.MaxWorkers
@@ -429,18 +494,30 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	} else if r.prof.Pacer.Type == "max" {
 		workers = maxWorkers
 	}
-	atk := vegeta.NewAttacker(vegeta.Client(hc), vegeta.Workers(workers), vegeta.MaxWorkers(maxWorkers), vegeta.MaxBody(0))
-	tg := NewTargeter(TargeterConfig{
+	return vegeta.NewAttacker(vegeta.Client(hc), vegeta.Workers(workers), vegeta.MaxWorkers(maxWorkers), vegeta.MaxBody(0))
+}
+
+// newTargeter is the run's seeded operation mix over its simulated clients.
+func (r *run) newTargeter() *Targeter {
+	return NewTargeter(TargeterConfig{
 		Mix: r.prof.Mix, Clients: r.prof.Clients.Count, Seed: r.prof.Data.Seed,
 		PageSize: r.prof.Data.PageSize, Preload: *r.prof.Data.Preload, Endpoints: r.ep,
 		Grant:   TokenGrant{ClientID: r.cfg.ClientID, ClientSecret: r.cfg.ClientSecret.Reveal(), RefreshToken: r.cfg.CustomerRefreshToken.Reveal()},
 		SkillID: r.cfg.SkillID,
 	})
-	agg := newAggregator(r.prof, r.sched.Schedule)
+}
+
+// attack runs the attack to its end (or ctx's cancellation), streaming
+// every result to rw and the aggregator, with progress every tick.
+func (r *run) attack(ctx, bg context.Context, sims []*simClient, rw *resultWriter) attackOutcome {
+	stopCtx, stopHits := context.WithCancel(bg)
+	defer stopHits()
+	atk := r.newAttacker(sims, stopCtx)
+	out := attackOutcome{agg: newAggregator(r.prof, r.sched.Schedule)}
 	planned := r.prof.Duration.D()
 	attackStart := time.Now()
 	r.log.Info("attack started", "pacer", r.sched.String(), "duration", planned, "out", r.opts.OutDir)
-	results := atk.Attack(tg.Targeter(), r.sched, planned, r.prof.Name)
+	results := atk.Attack(r.newTargeter().Targeter(), r.sched, planned, r.prof.Name)
 
 	every := r.opts.ProgressEvery
 	if every <= 0 {
@@ -448,20 +525,9 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	}
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
-	interrupted, stoppedEarly := false, false
+	stoppedEarly := false
 	var writeErr error
 	done := ctx.Done()
-	progress := func(final bool) {
-		el := time.Since(attackStart)
-		p := Progress{Elapsed: el, Planned: planned, Hits: r.hits.Load(), Errors: r.errs.Load(),
-			Throttled: alog.throttledCount(), Done: final}
-		if s := el.Seconds(); s > 0 {
-			p.Rate = float64(p.Hits) / s
-		}
-		if r.opts.OnProgress != nil {
-			r.opts.OnProgress(p)
-		}
-	}
 loop:
 	for {
 		select {
@@ -469,7 +535,7 @@ loop:
 			if !ok {
 				break loop
 			}
-			r.record(res, agg)
+			r.record(res, out.agg)
 			if writeErr == nil {
 				writeErr = rw.write(res)
 			}
@@ -477,59 +543,76 @@ loop:
 			if writeErr == nil {
 				writeErr = rw.flush()
 			}
-			if !stoppedEarly && r.prof.SLO != nil && r.prof.SLO.StopOnBreach && agg.step != nil {
-				if k, ok := breachedStep(agg, *r.prof.SLO, planned, time.Since(attackStart)); ok {
+			if !stoppedEarly {
+				if note, stop := r.stopOnBreach(out.agg, time.Since(attackStart)); stop {
 					stoppedEarly = true
-					notes = append(notes, fmt.Sprintf("the ramp stopped early: step %d (%g/s) missed the SLO", k+1, agg.step.StepRate(k)))
+					out.notes = append(out.notes, note)
 					atk.Stop()
 				}
 			}
-			_ = alog.flush()
-			progress(false)
+			_ = r.alog.flush()
+			r.progress(time.Since(attackStart), false)
 		case <-done:
 			done = nil
-			interrupted = true
-			agg.interrupted = true
+			out.interrupted = true
+			out.agg.interrupted = true
 			atk.Stop()
 			// Give hits in flight a moment to finish, then cut them short
 			// (retry waits included) so Ctrl-C is honoured within seconds.
 			time.AfterFunc(time.Second, stopHits)
 		}
 	}
-	elapsed := time.Since(attackStart)
-	r.log.Info("attack ended", "elapsed", elapsed, "hits", r.hits.Load(), "interrupted", interrupted)
-	progress(true)
+	out.elapsed = time.Since(attackStart)
+	r.log.Info("attack ended", "elapsed", out.elapsed, "hits", r.hits.Load(), "interrupted", out.interrupted)
+	r.progress(out.elapsed, true)
 	if writeErr == nil {
 		writeErr = rw.flush()
 	}
 	if writeErr != nil {
-		notes = append(notes, "results.bin could not be written in full: "+writeErr.Error())
+		out.notes = append(out.notes, "results.bin could not be written in full: "+writeErr.Error())
 	}
+	return out
+}
 
+// stopOnBreach decides, for a step ramp with slo.stopOnBreach, whether to
+// end the attack now, and says why.
+func (r *run) stopOnBreach(agg *aggregator, elapsed time.Duration) (string, bool) {
+	if r.prof.SLO == nil || !r.prof.SLO.StopOnBreach || agg.step == nil {
+		return "", false
+	}
+	k, ok := breachedStep(agg, *r.prof.SLO, r.prof.Duration.D(), elapsed)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("the ramp stopped early: step %d (%g/s) missed the SLO", k+1, agg.step.StepRate(k)), true
+}
+
+// progress reports the live figures to Options.OnProgress.
+func (r *run) progress(elapsed time.Duration, final bool) {
+	if r.opts.OnProgress == nil {
+		return
+	}
+	p := Progress{Elapsed: elapsed, Planned: r.prof.Duration.D(), Hits: r.hits.Load(), Errors: r.errs.Load(),
+		Throttled: r.alog.throttledCount(), Done: final}
+	if s := elapsed.Seconds(); s > 0 {
+		p.Rate = float64(p.Hits) / s
+	}
+	r.opts.OnProgress(p)
+}
+
+// summarize grades the run: its figures, thresholds and back-off
+// compliance from the attempt log and, for the embedded mock, its journal
+// (saved to journal.jsonl).
+func (r *run) summarize(bg context.Context, started time.Time, policy string, out attackOutcome) *Summary {
 	sum := &Summary{
 		Profile: r.prof.Name, Description: r.prof.Description, Target: r.prof.Target,
-		Pacer: r.sched.String(), Clients: r.prof.Clients.Count, Policy: policy.Name(),
-		Started: started, Planned: planned, Elapsed: elapsed, PlannedHits: r.plannedHits(),
-		Interrupted: interrupted, LatencyFrom: "intended send time (open model)", Notes: notes, OutDir: r.opts.OutDir,
+		Pacer: r.sched.String(), Clients: r.prof.Clients.Count, Policy: policy,
+		Started: started, Planned: r.prof.Duration.D(), Elapsed: out.elapsed, PlannedHits: r.plannedHits(),
+		Interrupted: out.interrupted, LatencyFrom: "intended send time (open model)", Notes: out.notes, OutDir: r.opts.OutDir,
 	}
-	// Compliance: the attempt log, and the mock's journal.
-	var journal []mock.JournalEntry
-	haveJournal := false
-	if r.mockRun != nil {
-		jctx, cancel := context.WithTimeout(bg, 30*time.Second)
-		journal, err = mock.Control{BaseURL: r.mockRun.URL}.Journal(jctx)
-		cancel()
-		if err != nil {
-			sum.Notes = append(sum.Notes, "could not read the mock's journal: "+err.Error())
-		} else {
-			haveJournal = true
-			if err := writeJournal(r.opts.OutDir, journal); err != nil {
-				sum.Notes = append(sum.Notes, err.Error())
-			}
-		}
-	}
-	_ = alog.flush()
-	events, dropped, attempts := alog.snapshot()
+	journal, haveJournal := r.readJournal(bg, sum)
+	_ = r.alog.flush()
+	events, dropped, attempts := r.alog.snapshot()
 	sum.Attempts = attempts
 	var jsize int
 	if r.mockRun != nil {
@@ -539,12 +622,28 @@ loop:
 		}
 	}
 	sum.Compliance = gradeCompliance(r.prof, events, dropped, journal, haveJournal, r.prof.Target == TargetMock, jsize)
-	finish(sum, r.prof, agg)
+	finish(sum, r.prof, out.agg)
 	sum.Ended = time.Now()
-	if err := writeJSON(r.opts.OutDir, FileSummary, sum); err != nil {
-		return sum, fmt.Errorf("loadgen: %w", err)
+	return sum
+}
+
+// readJournal fetches the embedded mock's journal and saves it; problems
+// become notes of the summary.
+func (r *run) readJournal(bg context.Context, sum *Summary) ([]mockcontrol.JournalEntry, bool) {
+	if r.mockRun == nil {
+		return nil, false
 	}
-	return sum, nil
+	jctx, cancel := context.WithTimeout(bg, 30*time.Second)
+	journal, err := mockcontrol.Control{BaseURL: r.mockRun.URL}.Journal(jctx)
+	cancel()
+	if err != nil {
+		sum.Notes = append(sum.Notes, "could not read the mock's journal: "+err.Error())
+		return nil, false
+	}
+	if err := writeJournal(r.opts.OutDir, journal); err != nil {
+		sum.Notes = append(sum.Notes, err.Error())
+	}
+	return journal, true
 }
 
 // breachedStep reports the first completed step that missed the SLO, once
@@ -602,7 +701,7 @@ func evaluate(p *Profile, sum *Summary) []ThresholdResult {
 	for _, o := range sum.Operations {
 		ops[o.Name] = o
 	}
-	for _, name := range sortedKeys(p.Thresholds.Latency) {
+	for _, name := range slices.Sorted(maps.Keys(p.Thresholds.Latency)) {
 		l := p.Thresholds.Latency[name]
 		o, ok := ops[name]
 		for _, c := range []struct {
@@ -643,7 +742,7 @@ func evaluate(p *Profile, sum *Summary) []ThresholdResult {
 
 // gradeCompliance runs the back-off checker over the client's attempt log
 // and, when there is one, the mock's journal, and compares the two.
-func gradeCompliance(p *Profile, events []compliance.Event, dropped int, journal []mock.JournalEntry, haveJournal, wantJournal bool, journalSize int) *ComplianceSummary {
+func gradeCompliance(p *Profile, events []compliance.Event, dropped int, journal []mockcontrol.JournalEntry, haveJournal, wantJournal bool, journalSize int) *ComplianceSummary {
 	mode := p.Thresholds.Backoff
 	if mode == BackoffOff {
 		return nil
@@ -660,7 +759,7 @@ func gradeCompliance(p *Profile, events []compliance.Event, dropped int, journal
 	}
 	cs.Agree = true
 	if haveJournal {
-		sv := compliance.Check(compliance.FromJournal(journal), opts)
+		sv := compliance.Check(mockcontrol.Events(journal), opts)
 		cs.Server = &sv
 		if !sv.Pass() {
 			cs.Reasons = append(cs.Reasons, "server view fails "+strings.Join(sv.Failed(), ", "))
@@ -697,6 +796,8 @@ func complianceOptions(p *Profile) compliance.Options {
 	if o.Cap == 0 {
 		o.Cap = clients.DefaultCap
 	}
+	// A client with a retry budget settles at ≤ 1.1 attempts per call (C5).
+	o.RetryBudget = p.Clients.RetryBudget != nil
 	// "Sustained" throttling (C5) over the profile's own window when the
 	// run is shorter than the spec's 60 s.
 	o.SustainedWindow = min(compliance.DefaultSustainedWindow, max(2*time.Second, p.Duration.D()/3))
@@ -736,7 +837,7 @@ func (r *run) setupClients(ctx context.Context) ([]*simClient, []string, error) 
 	g.SetLimit(16)
 	for i := range n {
 		g.Go(func() error {
-			sc := &simClient{lwa: r.cfg.Transport(nil)}
+			sc := &simClient{lwa: r.transport(nil)}
 			if needLocker {
 				tp, err := r.cfg.Tokens(customers[i%len(customers)], "customer", "HARNESS_CUSTOMER_REFRESH_TOKEN")
 				if err != nil {
@@ -747,7 +848,7 @@ func (r *run) setupClients(ctx context.Context) ([]*simClient, []string, error) 
 					return fmt.Errorf("client %d: customer token: %w", i, err)
 				}
 				tokens[i][0] = tok
-				tr := r.cfg.Transport(tp)
+				tr := r.transport(tp)
 				sc.locker = tr
 				sc.pager, err = clients.NewLocker(r.ep.Locker, &http.Client{Transport: tr})
 				if err != nil {
@@ -770,7 +871,7 @@ func (r *run) setupClients(ctx context.Context) ([]*simClient, []string, error) 
 					return fmt.Errorf("client %d: vendor token: %w", i, err)
 				}
 				tokens[i][1] = tok
-				sc.smapi = r.cfg.Transport(tp)
+				sc.smapi = r.transport(tp)
 			}
 			sims[i] = sc
 			return nil
@@ -815,7 +916,7 @@ func (r *run) applyMock(ctx context.Context) error {
 	if r.mockRun == nil {
 		return nil
 	}
-	ctl := mock.Control{BaseURL: r.mockRun.URL}
+	ctl := mockcontrol.Control{BaseURL: r.mockRun.URL}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if rl := r.prof.Mock.RateLimit; rl != nil {

@@ -10,11 +10,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/alexa-harness/harness/internal/compliance"
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/loadgen"
 	"github.com/alexa-harness/harness/reports"
@@ -32,24 +34,46 @@ func profile(t *testing.T, y string) *loadgen.Profile {
 
 func run(t *testing.T, ctx context.Context, p *loadgen.Profile, mod func(*loadgen.Options)) (*loadgen.Summary, string) {
 	t.Helper()
+	return startRun(t, ctx, p, mod)(t)
+}
+
+// startRun starts a run in the background and returns a function that waits
+// for it: runs that only wait on the wall clock (low-rate loopback traffic)
+// overlap instead of queueing behind go test's -parallel limit (GOMAXPROCS).
+func startRun(t *testing.T, ctx context.Context, p *loadgen.Profile, mod func(*loadgen.Options)) func(*testing.T) (*loadgen.Summary, string) {
+	t.Helper()
 	dir := t.TempDir()
 	o := loadgen.Options{Profile: p, ProfileFile: "test.yaml", OutDir: dir, ProgressEvery: 200 * time.Millisecond}
 	if mod != nil {
 		mod(&o)
 	}
-	sum, err := loadgen.Run(ctx, o)
-	if err != nil {
-		t.Fatalf("run: %v", err)
+	var (
+		sum *loadgen.Summary
+		err error
+	)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sum, err = loadgen.Run(ctx, o)
+	}()
+	t.Cleanup(func() { <-done })
+	return func(t *testing.T) (*loadgen.Summary, string) {
+		t.Helper()
+		<-done
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		return sum, dir
 	}
-	return sum, dir
 }
 
 // throttled is a short throttle storm: a per-token limit far below the
-// offered load, clients with the policy under test.
-func throttled(policy string, extra string) string {
+// offered load, clients with the policy under test; faults is a YAML flow
+// list of extra mock faults (or "[]").
+func throttled(policy, faults string) string {
 	return fmt.Sprintf(`
 name: storm-%[1]s
-duration: 4s
+duration: 3s
 pacer: {type: constant, rate: 30}
 mix: {get: 3, skill-credentials: 1}
 data: {seed: 9, preload: 2}
@@ -57,37 +81,38 @@ clients:
   count: 3
   retry: {policy: %[1]s, base: 100ms, cap: 1s, maxAttempts: 3}
 mock:
+  faults: %[2]s
   rateLimit: {operation: "*", rate: 2, burst: 2, retryAfter: 1}
-%[2]s
 thresholds:
   allowStatuses: [429]
   backoff: required
-`, policy, extra)
+`, policy, faults)
 }
 
 // TestBackoffCompliance: the compliant policy passes, each deliberately
-// non-compliant one is flagged by both views and fails the run.
+// non-compliant one is flagged by both views and fails the run. The four
+// runs go at once; each is graded in its own subtest.
 func TestBackoffCompliance(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		policy string
-		extra  string
+		faults string
 		pass   bool
 		rule   string // a rule that must fail
 	}{
-		{"standard", "", true, ""},
-		{"immediate", "", false, "C1"},
-		{"ignore-retry-after", "", false, "C1"},
+		{"standard", "[]", true, ""},
+		{"immediate", "[]", false, "C1"},
+		{"ignore-retry-after", "[]", false, "C1"},
 		// 403s on skill credentials: retrying them breaks C2.
-		{"retry-non-retryable", `  faults: [{operation: getSkillCredentials, status: 403, probability: 1, count: 1000}]`, false, "C2"},
+		{"retry-non-retryable", `[{operation: getSkillCredentials, status: 403, probability: 1, count: 1000}]`, false, "C2"},
 	}
-	for _, tt := range tests {
+	waits := make([]func(*testing.T) (*loadgen.Summary, string), len(tests))
+	for i, tt := range tests {
+		waits[i] = startRun(t, context.Background(), profile(t, throttled(tt.policy, tt.faults)), nil)
+	}
+	for i, tt := range tests {
 		t.Run(tt.policy, func(t *testing.T) {
-			p := profile(t, throttled(tt.policy, tt.extra))
-			if tt.extra != "" {
-				// The 403 fault lives in the mock section.
-				p = profile(t, strings.Replace(throttled(tt.policy, ""), "  rateLimit:", tt.extra+"\n  rateLimit:", 1))
-			}
-			sum, _ := run(t, context.Background(), p, nil)
+			sum, _ := waits[i](t)
 			c := sum.Compliance
 			if c == nil || c.Client == nil || c.Server == nil {
 				t.Fatalf("no compliance verdict with both views: %+v", c)
@@ -97,6 +122,13 @@ func TestBackoffCompliance(t *testing.T) {
 			}
 			if !c.Agree {
 				t.Errorf("views disagree: %s", c.Disagreement)
+			}
+			throttled := 0
+			for _, a := range sum.Attempts {
+				throttled += a.Throttled
+			}
+			if throttled == 0 {
+				t.Errorf("no attempt was answered 429: the storm did not throttle (%+v)", sum.Attempts)
 			}
 			if tt.pass {
 				// Evidence: C1 saw retries, and 429s were answered.
@@ -110,32 +142,24 @@ func TestBackoffCompliance(t *testing.T) {
 				name string
 				fail []string
 			}{{"client", c.Client.Failed()}, {"server", c.Server.Failed()}} {
-				if !contains(v.fail, tt.rule) {
+				if !slices.Contains(v.fail, tt.rule) {
 					t.Errorf("%s view: failed rules %v, want %s among them", v.name, v.fail, tt.rule)
 				}
 			}
-			if !contains(sum.Failed(), "backoff") {
+			if !slices.Contains(sum.Failed(), "backoff") {
 				t.Errorf("failed thresholds %v, want backoff", sum.Failed())
 			}
 		})
 	}
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // TestIntendedTimeLatency: with a single worker and a slow target (every
 // answer delayed 100 ms) at 20 hits/s, hits go out late; latency counted
 // from the intended send time shows the queue, service time would not.
 func TestIntendedTimeLatency(t *testing.T) {
+	t.Parallel()
 	p := profile(t, `
-duration: 3s
+duration: 2s
 pacer: {type: constant, rate: 20}
 mix: {get: 1}
 data: {preload: 1}
@@ -146,12 +170,13 @@ thresholds: {backoff: off}
 `)
 	sum, _ := run(t, context.Background(), p, func(o *loadgen.Options) { o.MaxWorkers = 1 })
 	all := sum.All
-	if all.Requests < 10 || all.Requests > 35 {
-		t.Fatalf("one worker at 100 ms per hit should send about 30 hits in 3 s, sent %d", all.Requests)
+	if all.Requests < 8 || all.Requests > 25 {
+		t.Fatalf("one worker at 100 ms per hit should send about 20 hits in 2 s, sent %d", all.Requests)
 	}
 	// Hit k is sent at about k·100 ms but intended at k·50 ms: the median
-	// waits far longer than the 100 ms service time.
-	if all.Latency.P50 < 400*time.Millisecond || all.Latency.Max < time.Second {
+	// (k ≈ 10) waits far longer than the 100 ms service time, the last
+	// (k ≈ 19) about a second.
+	if all.Latency.P50 < 400*time.Millisecond || all.Latency.Max < 800*time.Millisecond {
 		t.Errorf("queueing hidden: p50 %s, max %s (service time ~100ms)", all.Latency.P50, all.Latency.Max)
 	}
 	if all.Latency.P50 > 3*time.Second {
@@ -163,6 +188,7 @@ thresholds: {backoff: off}
 // cancelling mid-run stops within seconds, writes the summary, and the run
 // (also without its summary, with a torn last record) re-renders.
 func TestInterruptStreamsAndReplays(t *testing.T) {
+	t.Parallel()
 	p := profile(t, `
 duration: 60s
 pacer: {type: constant, rate: 40}
@@ -184,7 +210,7 @@ thresholds: {backoff: report, latency: {all: {p99: 30s}}}
 		OnProgress: func(pr loadgen.Progress) {
 			mu.Lock()
 			defer mu.Unlock()
-			if pr.Elapsed > 2*time.Second && cancelAt.IsZero() {
+			if pr.Elapsed > time.Second && cancelAt.IsZero() {
 				// Mid-run, the saved results already re-render.
 				if s, err := loadgen.Replay(dir); err == nil {
 					midHits = s.All.Requests + s.All.Cancelled
@@ -239,9 +265,10 @@ thresholds: {backoff: report, latency: {all: {p99: 30s}}}
 
 // TestStepRamp: per-step figures and the highest step rate meeting the SLO.
 func TestStepRamp(t *testing.T) {
+	t.Parallel()
 	p := profile(t, `
-duration: 3s
-pacer: {type: step, start: 10, step: 10, every: 1s}
+duration: 1500ms
+pacer: {type: step, start: 20, step: 20, every: 500ms}
 mix: {get: 1}
 clients: {count: 2}
 slo: {p99: 5s, errorRate: 0.5, minAchieved: 0.8}
@@ -252,18 +279,21 @@ thresholds: {backoff: off}
 		t.Fatalf("%d steps, want 3: %+v", len(sum.Steps), sum.Steps)
 	}
 	for i, s := range sum.Steps {
-		if want := float64(10 * (i + 1)); s.Rate != want || s.Op.Requests < int(want)-2 || s.Op.Requests > int(want)+1 {
-			t.Errorf("step %d: rate %g, %d hits; want %g", i, s.Rate, s.Op.Requests, want)
+		// 20, 40, 60 hits/s for half a second each: 10, 20, 30 hits.
+		rate, hits := float64(20*(i+1)), 10*(i+1)
+		if s.Rate != rate || s.Op.Requests < hits-2 || s.Op.Requests > hits+1 {
+			t.Errorf("step %d: rate %g, %d hits; want %g/s, %d hits", i, s.Rate, s.Op.Requests, rate, hits)
 		}
 	}
-	if sum.HighestRate != 30 {
-		t.Errorf("highest rate meeting the SLO = %g, want 30 (steps %+v)", sum.HighestRate, sum.Steps)
+	if sum.HighestRate != 60 {
+		t.Errorf("highest rate meeting the SLO = %g, want 60 (steps %+v)", sum.HighestRate, sum.Steps)
 	}
 }
 
 // TestRealTargetRefused: env targets off loopback need --allow-real and a
 // rate cap at least the profile's peak.
 func TestRealTargetRefused(t *testing.T) {
+	t.Parallel()
 	p := profile(t, `
 target: env
 duration: 5s
@@ -298,8 +328,9 @@ mix: {get: 1}
 // for the mock's secrets, access and refresh tokens and generated network
 // keys.
 func TestNoSecretsInArtifacts(t *testing.T) {
+	t.Parallel()
 	p := profile(t, `
-duration: 3s
+duration: 2s
 pacer: {type: constant, rate: 30}
 mix: {create: 2, get: 2, get-all-pages: 1, skill-credentials: 2, token: 2}
 data: {seed: 5, preload: 3}
@@ -372,4 +403,61 @@ func networkKey(t *testing.T, body []byte) []string {
 		t.Fatal(err)
 	}
 	return []string{b.N.Key, b.N.PSKc}
+}
+
+// TestRetryBudget: under sustained throttling, clients.retryBudget gives
+// every service client of every simulated client its own quota; C5 is then
+// graded against a budgeted client's bound (≤ 1.1 attempts per call) and
+// passes, where the same storm without a budget amplifies to the policy's
+// attempt bound. Both runs go at once.
+func TestRetryBudget(t *testing.T) {
+	t.Parallel()
+	storm := func(budget string) string {
+		return `
+duration: 3s
+pacer: {type: constant, rate: 30}
+mix: {get: 1}
+data: {seed: 9, preload: 1}
+clients:
+  count: 2
+  retry: {policy: standard, base: 100ms, cap: 1s, maxAttempts: 3}
+` + budget + `
+mock:
+  rateLimit: {operation: "*", rate: 0.2, burst: 1, retryAfter: 1}
+thresholds:
+  allowStatuses: [429]
+  backoff: required
+`
+	}
+	budgeted := startRun(t, context.Background(), profile(t, storm("  retryBudget: {capacity: 10, cost: 5}")), nil)
+	plain := startRun(t, context.Background(), profile(t, storm("")), nil)
+	c5 := func(t *testing.T, sum *loadgen.Summary) (client, server compliance.Rule) {
+		t.Helper()
+		c := sum.Compliance
+		if c == nil || c.Client == nil || c.Server == nil {
+			t.Fatalf("no compliance verdict with both views: %+v", c)
+		}
+		client, _ = c.Client.Rule("C5")
+		server, _ = c.Server.Rule("C5")
+		return client, server
+	}
+	t.Run("budget", func(t *testing.T) {
+		sum, _ := budgeted(t)
+		cr, sr := c5(t, sum)
+		for _, r := range []compliance.Rule{cr, sr} {
+			if r.Critical != compliance.BudgetBound || r.Status != compliance.StatusPass || r.Statistic > compliance.BudgetBound {
+				t.Errorf("C5 = %+v, want a pass against the budget bound %g", r, compliance.BudgetBound)
+			}
+		}
+		if !sum.Pass {
+			t.Errorf("run failed: %v %v", sum.Failed(), sum.Compliance.Reasons)
+		}
+	})
+	t.Run("no budget", func(t *testing.T) {
+		sum, _ := plain(t)
+		cr, _ := c5(t, sum)
+		if cr.Critical != 3 || cr.N == 0 || cr.Statistic <= compliance.BudgetBound {
+			t.Errorf("C5 = %+v, want graded against maxAttempts 3 with amplification above %g", cr, compliance.BudgetBound)
+		}
+	})
 }

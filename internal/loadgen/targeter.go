@@ -286,19 +286,3 @@ func ParseHit(method, rawURL string) HitInfo {
 	}
 	return hi
 }
-
-// ContractOp maps a mix operation to the contract operation its attempts
-// carry.
-func ContractOp(mixOp string) string {
-	switch mixOp {
-	case MixCreate:
-		return contract.OpCreateThreadNetwork
-	case MixGet, MixGetAllPages:
-		return contract.OpGetThreadNetworks
-	case MixSkillCredentials:
-		return contract.OpGetSkillCredentials
-	case MixToken:
-		return contract.OpToken
-	}
-	return ""
-}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
@@ -31,7 +32,7 @@ func TestControlAPI(t *testing.T) {
 		}
 	})
 	t.Run("fault count then normal", func(t *testing.T) {
-		id, err := e.ctl.AddFault(ctx, Fault{Operation: contract.OpGetThreadNetworks, Status: 503, Count: 2, RetryAfter: 4})
+		id, err := e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpGetThreadNetworks, Status: 503, Count: 2, RetryAfter: 4})
 		if err != nil || id == "" {
 			t.Fatalf("AddFault: %q %v", id, err)
 		}
@@ -46,7 +47,7 @@ func TestControlAPI(t *testing.T) {
 		}
 	})
 	t.Run("fault other operation does not match", func(t *testing.T) {
-		if _, err := e.ctl.AddFault(ctx, Fault{Operation: contract.OpCreateThreadNetwork, Status: 500, Count: 1}); err != nil {
+		if _, err := e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpCreateThreadNetwork, Status: 500, Count: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if r := e.get(tok, q); r.status != 200 {
@@ -60,7 +61,7 @@ func TestControlAPI(t *testing.T) {
 		}
 	})
 	t.Run("fault probability", func(t *testing.T) {
-		if _, err := e.ctl.AddFault(ctx, Fault{Operation: "*", Status: 500, Probability: 0.5}); err != nil {
+		if _, err := e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: "*", Status: 500, Probability: 0.5}); err != nil {
 			t.Fatal(err)
 		}
 		n500 := 0
@@ -75,7 +76,7 @@ func TestControlAPI(t *testing.T) {
 		}
 	})
 	t.Run("fault delay", func(t *testing.T) {
-		if _, err := e.ctl.AddFault(ctx, Fault{Operation: contract.OpGetThreadNetworks, DelayMs: 30, Count: 1}); err != nil {
+		if _, err := e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpGetThreadNetworks, DelayMs: 30, Count: 1}); err != nil {
 			t.Fatal(err)
 		}
 		r := e.get(tok, q)
@@ -87,7 +88,7 @@ func TestControlAPI(t *testing.T) {
 		}
 	})
 	t.Run("fault reset closes the connection", func(t *testing.T) {
-		if _, err := e.ctl.AddFault(ctx, Fault{Operation: contract.OpGetThreadNetworks, Reset: true, Count: 1}); err != nil {
+		if _, err := e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpGetThreadNetworks, Reset: true, Count: 1}); err != nil {
 			t.Fatal(err)
 		}
 		req, _ := http.NewRequest(http.MethodGet, e.url+contract.ThreadNetworksPath+"?"+q, nil)
@@ -103,7 +104,7 @@ func TestControlAPI(t *testing.T) {
 		}
 	})
 	t.Run("rate limit per token with clock", func(t *testing.T) {
-		if err := e.ctl.SetRateLimit(ctx, RateLimit{Operation: "*", Rate: 1, Burst: 2, RetryAfter: 0}); err != nil {
+		if err := e.ctl.SetRateLimit(ctx, mockcontrol.RateLimit{Operation: "*", Rate: 1, Burst: 2, RetryAfter: 0}); err != nil {
 			t.Fatal(err)
 		}
 		other := e.tokenFor(contract.MockCustomerBRefresh)
@@ -124,7 +125,7 @@ func TestControlAPI(t *testing.T) {
 		if r := e.get(tok, q); r.status != 200 {
 			t.Fatalf("after 1 s: %d", r.status)
 		}
-		if err := e.ctl.SetRateLimit(ctx, RateLimit{Operation: "*", Rate: 0}); err != nil {
+		if err := e.ctl.SetRateLimit(ctx, mockcontrol.RateLimit{Operation: "*", Rate: 0}); err != nil {
 			t.Fatal(err)
 		}
 		for range 5 {
@@ -137,8 +138,8 @@ func TestControlAPI(t *testing.T) {
 		if r := e.create(tok, createBodyJSON("p.reset", "n", "k")); r.status != 200 {
 			t.Fatal(r.status)
 		}
-		_, _ = e.ctl.AddFault(ctx, Fault{Operation: "*", Status: 500})
-		_ = e.ctl.SetRateLimit(ctx, RateLimit{Operation: "*", Rate: 0.01, Burst: 1})
+		_, _ = e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: "*", Status: 500})
+		_ = e.ctl.SetRateLimit(ctx, mockcontrol.RateLimit{Operation: "*", Rate: 0.01, Burst: 1})
 		if err := e.ctl.Reset(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -183,7 +184,7 @@ func TestControlAPI(t *testing.T) {
 		}
 	})
 	t.Run("list and delete one fault", func(t *testing.T) {
-		id, _ := e.ctl.AddFault(ctx, Fault{Operation: "*", Status: 500})
+		id, _ := e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: "*", Status: 500})
 		r := e.do(http.MethodGet, "/__harness/faults", "", nil)
 		if !contains(string(r.body), id) {
 			t.Fatalf("GET faults: %s", r.body)
@@ -203,7 +204,7 @@ func TestJournalEntry(t *testing.T) {
 	r := e.get(tok, "extendedPanId=p&maxResults=5")
 	js := e.run.Server.Journal()
 	last := js[len(js)-1]
-	want := JournalEntry{
+	want := mockcontrol.JournalEntry{
 		Time: e.clock.Now(), AnsweredAt: e.clock.Now(), Operation: contract.OpGetThreadNetworks,
 		Method: "GET", Path: contract.ThreadNetworksPath, Client: redact.ClientID(tok),
 		Key: contract.RequestKey("GET", r.req.URL.RequestURI(), nil), Status: 200,
@@ -212,7 +213,7 @@ func TestJournalEntry(t *testing.T) {
 		t.Fatalf("journal entry\n got %+v\nwant %+v", last, want)
 	}
 	// the token request is journaled under the client id and refresh token
-	if js[0].Client != TokenRequestClient(contract.MockLWAClientID, contract.MockCustomerARefresh) {
+	if js[0].Client != redact.TokenRequestClientID(contract.MockLWAClientID, contract.MockCustomerARefresh) {
 		t.Fatalf("token entry client %q", js[0].Client)
 	}
 	// ring buffer: only the last 3 remain, oldest first
@@ -546,9 +547,9 @@ func TestConcurrency(t *testing.T) {
 		for i := range 30 {
 			switch i % 6 {
 			case 0:
-				_, _ = e.ctl.AddFault(ctx, Fault{Operation: "*", Status: 500, Count: 2, Probability: 0.5})
+				_, _ = e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: "*", Status: 500, Count: 2, Probability: 0.5})
 			case 1:
-				_ = e.ctl.SetRateLimit(ctx, RateLimit{Operation: contract.OpGetThreadNetworks, Rate: 1000, Burst: 1000})
+				_ = e.ctl.SetRateLimit(ctx, mockcontrol.RateLimit{Operation: contract.OpGetThreadNetworks, Rate: 1000, Burst: 1000})
 			case 2:
 				_, _ = e.ctl.Journal(ctx)
 			case 3:
@@ -599,12 +600,12 @@ func TestStartCloseGraceful(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := Control{BaseURL: run.URL}
+	c := mockcontrol.Control{BaseURL: run.URL}
 	if err := c.Health(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// a slow request in flight completes across the shutdown
-	if _, err := c.AddFault(ctx, Fault{Operation: "*", DelayMs: 200, Count: 1}); err != nil {
+	if _, err := c.AddFault(ctx, mockcontrol.Fault{Operation: "*", DelayMs: 200, Count: 1}); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan int, 1)

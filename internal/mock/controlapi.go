@@ -3,8 +3,6 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -17,7 +15,7 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // faultSet holds the installed faults. The hot path reads one atomic
@@ -31,13 +29,13 @@ type faultSet struct {
 
 type faultRule struct {
 	id        string
-	f         Fault
+	f         mockcontrol.Fault
 	remaining int // -1: unlimited
 }
 
 func (fs *faultSet) active() bool { return fs.n.Load() > 0 }
 
-func (fs *faultSet) add(id string, f Fault) {
+func (fs *faultSet) add(id string, f mockcontrol.Fault) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if fs.rng == nil {
@@ -54,7 +52,7 @@ func (fs *faultSet) add(id string, f Fault) {
 // match returns the fault the next request to op must suffer, if any: the
 // first installed fault for op or "*" whose probability roll succeeds. A
 // delivered fault uses up one of its count.
-func (fs *faultSet) match(op string) (Fault, bool) {
+func (fs *faultSet) match(op string) (mockcontrol.Fault, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, r := range fs.rules {
@@ -73,7 +71,7 @@ func (fs *faultSet) match(op string) (Fault, bool) {
 		}
 		return r.f, true
 	}
-	return Fault{}, false
+	return mockcontrol.Fault{}, false
 }
 
 func (fs *faultSet) remove(id string) bool {
@@ -89,18 +87,12 @@ func (fs *faultSet) remove(id string) bool {
 	return false
 }
 
-type faultView struct {
-	ID string `json:"id"`
-	Fault
-	Remaining int `json:"remaining"` // -1: until removed
-}
-
-func (fs *faultSet) list() []faultView {
+func (fs *faultSet) list() []mockcontrol.InstalledFault {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	out := make([]faultView, 0, len(fs.rules))
+	out := make([]mockcontrol.InstalledFault, 0, len(fs.rules))
 	for _, r := range fs.rules {
-		out = append(out, faultView{ID: r.id, Fault: r.f, Remaining: r.remaining})
+		out = append(out, mockcontrol.InstalledFault{ID: r.id, Fault: r.f, Remaining: r.remaining})
 	}
 	return out
 }
@@ -116,7 +108,7 @@ func (fs *faultSet) clear() {
 type rateLimits struct {
 	active  atomic.Bool
 	mu      sync.Mutex
-	rules   map[string]RateLimit // by operation or "*"
+	rules   map[string]mockcontrol.RateLimit // by operation or "*"
 	buckets map[bucketKey]*bucket
 }
 
@@ -160,7 +152,7 @@ func (rl *rateLimits) allow(op, client string, now time.Time) (bool, int) {
 	return false, ra
 }
 
-func (rl *rateLimits) set(l RateLimit) {
+func (rl *rateLimits) set(l mockcontrol.RateLimit) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	if l.Rate == 0 {
@@ -176,10 +168,10 @@ func (rl *rateLimits) set(l RateLimit) {
 	rl.active.Store(len(rl.rules) > 0)
 }
 
-func (rl *rateLimits) list() []RateLimit {
+func (rl *rateLimits) list() []mockcontrol.RateLimit {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
-	out := make([]RateLimit, 0, len(rl.rules))
+	out := make([]mockcontrol.RateLimit, 0, len(rl.rules))
 	for _, l := range rl.rules {
 		out = append(out, l)
 	}
@@ -202,11 +194,11 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	case name == "faults":
 		switch r.Method {
 		case http.MethodPost:
-			var f Fault
+			var f mockcontrol.Fault
 			if !decodeControl(w, r, &f) {
 				return
 			}
-			if err := validateFault(&f); err != nil {
+			if err := f.Validate(); err != nil {
 				controlError(w, http.StatusBadRequest, err.Error())
 				return
 			}
@@ -234,14 +226,15 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	case name == "ratelimit":
 		switch r.Method {
 		case http.MethodPut, http.MethodPost:
-			var l RateLimit
+			var l mockcontrol.RateLimit
 			if !decodeControl(w, r, &l) {
 				return
 			}
-			if err := validateRateLimit(&l); err != nil {
+			if err := l.Validate(); err != nil {
 				controlError(w, http.StatusBadRequest, err.Error())
 				return
 			}
+			l = l.WithDefaults()
 			s.limits.set(l)
 			controlJSON(w, http.StatusOK, l)
 		case http.MethodGet:
@@ -278,59 +271,6 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	default:
 		controlError(w, http.StatusNotFound, "no such control call: see docs/mock.md (faults, ratelimit, journal, reset, health)")
 	}
-}
-
-func validOp(op string) bool {
-	if op == "*" {
-		return true
-	}
-	for _, o := range contract.Operations() {
-		if o == op {
-			return true
-		}
-	}
-	return false
-}
-
-var opsHelp = `"*", "` + strings.Join(contract.Operations(), `", "`) + `"`
-
-func validateFault(f *Fault) error {
-	switch {
-	case !validOp(f.Operation):
-		return fmt.Errorf("operation: %q is not an operation: use one of %s", f.Operation, opsHelp)
-	case f.Status != 0 && (f.Status < 400 || f.Status > 599):
-		return fmt.Errorf("status: %d is not an error status: use 400–599 (or leave it out with delayMs or reset)", f.Status)
-	case f.Count < 0:
-		return errors.New("count: must be 0 (every matching request until DELETE /__harness/faults) or more")
-	case f.Probability < 0 || f.Probability > 1 || math.IsNaN(f.Probability):
-		return errors.New("probability: must be between 0 and 1 (0 or absent means 1)")
-	case f.RetryAfter < 0 || f.RetryAfter > 86400:
-		return errors.New("retryAfter: must be 0–86400 seconds")
-	case f.DelayMs < 0 || f.DelayMs > 60000:
-		return errors.New("delayMs: must be 0–60000 milliseconds")
-	case f.Status == 0 && !f.Reset && f.DelayMs == 0:
-		return errors.New("status: a fault needs a status (400–599), reset: true, or a delayMs")
-	case f.Status != 0 && f.Reset:
-		return errors.New("reset: a fault either answers a status or resets the connection, not both")
-	}
-	return nil
-}
-
-func validateRateLimit(l *RateLimit) error {
-	switch {
-	case !validOp(l.Operation):
-		return fmt.Errorf("operation: %q is not an operation: use one of %s", l.Operation, opsHelp)
-	case l.Rate < 0 || math.IsNaN(l.Rate) || math.IsInf(l.Rate, 0):
-		return errors.New("rate: must be 0 (remove the limit) or more requests per second")
-	case l.Burst < 0:
-		return errors.New("burst: must be 0 (defaults to max(1, rate)) or more")
-	case l.RetryAfter < 0 || l.RetryAfter > 86400:
-		return errors.New("retryAfter: must be 0 (computed from rate) to 86400 seconds")
-	}
-	if l.Rate > 0 && l.Burst == 0 {
-		l.Burst = max(1, int(math.Ceil(l.Rate)))
-	}
-	return nil
 }
 
 func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {

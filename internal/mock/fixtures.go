@@ -102,7 +102,7 @@ const (
 	CodeVendorB         = "harness-code-vendor-other"
 )
 
-// DefaultFixtures returns the well-known identities of ../shared/contract.md.
+// DefaultFixtures returns the well-known identities of docs/mock.md.
 func DefaultFixtures() *Fixtures {
 	no := false
 	return &Fixtures{

@@ -14,6 +14,7 @@ import (
 
 	"github.com/alexa-harness/harness/api"
 	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // fakeClock is an injectable clock tests move by hand.
@@ -45,7 +46,7 @@ type env struct {
 	url   string
 	clock *fakeClock
 	hc    *http.Client
-	ctl   Control
+	ctl   mockcontrol.Control
 }
 
 func start(t testing.TB, cfg Config) *env {
@@ -69,7 +70,7 @@ func start(t testing.TB, cfg Config) *env {
 		cancel()
 	})
 	hc := &http.Client{Timeout: 10 * time.Second}
-	return &env{t: t, run: run, url: run.URL, clock: clock, hc: hc, ctl: Control{BaseURL: run.URL, HTTP: hc}}
+	return &env{t: t, run: run, url: run.URL, clock: clock, hc: hc, ctl: mockcontrol.Control{BaseURL: run.URL, HTTP: hc}}
 }
 
 // resp is an answer read in full.

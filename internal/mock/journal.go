@@ -1,20 +1,24 @@
 package mock
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/alexa-harness/harness/internal/mockcontrol"
+)
 
 // journal is a fixed-size ring buffer of JournalEntry: appending is one
 // short critical section with no allocation, and memory is bounded by its
 // size whatever the load.
 type journal struct {
 	mu   sync.Mutex
-	buf  []JournalEntry
+	buf  []mockcontrol.JournalEntry
 	next int
 	full bool
 }
 
-func newJournal(size int) *journal { return &journal{buf: make([]JournalEntry, size)} }
+func newJournal(size int) *journal { return &journal{buf: make([]mockcontrol.JournalEntry, size)} }
 
-func (j *journal) add(e JournalEntry) {
+func (j *journal) add(e mockcontrol.JournalEntry) {
 	j.mu.Lock()
 	j.buf[j.next] = e
 	j.next++
@@ -25,13 +29,13 @@ func (j *journal) add(e JournalEntry) {
 }
 
 // snapshot returns the entries, oldest first.
-func (j *journal) snapshot() []JournalEntry {
+func (j *journal) snapshot() []mockcontrol.JournalEntry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if !j.full {
-		return append([]JournalEntry(nil), j.buf[:j.next]...)
+		return append([]mockcontrol.JournalEntry(nil), j.buf[:j.next]...)
 	}
-	out := make([]JournalEntry, 0, len(j.buf))
+	out := make([]mockcontrol.JournalEntry, 0, len(j.buf))
 	out = append(out, j.buf[j.next:]...)
 	return append(out, j.buf[:j.next]...)
 }

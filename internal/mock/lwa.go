@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+
+	"github.com/alexa-harness/harness/internal/redact"
 )
 
 // tokenForm is the part of a token request the mock reads.
@@ -17,13 +19,7 @@ type tokenForm struct {
 
 // grant is the grant's own credential: the refresh token or the code.
 func (f tokenForm) grant() string {
-	switch f.grantType {
-	case "refresh_token":
-		return f.refreshToken
-	case "authorization_code":
-		return f.code
-	}
-	return ""
+	return redact.GrantCredential(f.grantType, f.refreshToken, f.code)
 }
 
 // parseTokenForm reads the form body (with or without a Content-Type:

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent writes.
@@ -59,7 +60,7 @@ func TestNoSecretInLogsJournalOrMetrics(t *testing.T) {
 		return tok
 	}
 	// a fault and a wrong secret too, so that error paths are logged
-	_, _ = e.ctl.AddFault(ctx, Fault{Operation: contract.OpToken, Status: 503, Count: 1, RetryAfter: 1})
+	_, _ = e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpToken, Status: 503, Count: 1, RetryAfter: 1})
 	e.do(http.MethodPost, contract.TokenPath, "", form("grant_type", "refresh_token", "client_id", contract.MockLWAClientID,
 		"client_secret", contract.MockLWAClientSecret, "refresh_token", contract.MockCustomerARefresh))
 	e.do(http.MethodPost, contract.TokenPath, "", form("grant_type", "refresh_token", "client_id", contract.MockLWAClientID,

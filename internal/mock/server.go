@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
@@ -35,7 +36,7 @@ const (
 )
 
 // Config configures a Server. The zero value serves the well-known
-// identities of ../shared/contract.md.
+// identities of docs/mock.md.
 type Config struct {
 	Fixtures     *Fixtures        // nil = DefaultFixtures()
 	StrictThread bool             // hex rules for extendedPanId, networkKey, pskc, panId on create
@@ -148,7 +149,7 @@ func New(cfg Config) (*Server, error) {
 	s.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
 	s.scratch.New = func() any { b := make([]byte, 512); return &b }
 	s.limits.buckets = map[bucketKey]*bucket{}
-	s.limits.rules = map[string]RateLimit{}
+	s.limits.rules = map[string]mockcontrol.RateLimit{}
 
 	for _, v := range fx.Vendors {
 		id := &identity{kind: kindVendor, id: v.ID, refresh: v.RefreshToken}
@@ -211,7 +212,7 @@ func (s *Server) resetState() {
 func (s *Server) Reset() { s.resetState() }
 
 // Journal returns the journal, oldest first.
-func (s *Server) Journal() []JournalEntry { return s.journal.snapshot() }
+func (s *Server) Journal() []mockcontrol.JournalEntry { return s.journal.snapshot() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -403,7 +404,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // clientOf is the journal's client id: redact.ClientID of the bearer token,
-// or for token requests TokenRequestClient of the form's client_id and grant
+// or for token requests redact.TokenRequestClientID of the form's client_id and grant
 // (redact.ClientID("") for a form that does not parse), which is what
 // clients.TokenRequestClient computes from the body it sent.
 func (s *Server) clientOf(x *exchange, body []byte) string {
@@ -412,7 +413,7 @@ func (s *Server) clientOf(x *exchange, body []byte) string {
 		if f.err != nil {
 			return redact.ClientID("")
 		}
-		return TokenRequestClient(f.formClientID, f.grant())
+		return redact.TokenRequestClientID(f.formClientID, f.grant())
 	}
 	if x.token == "" {
 		return redact.ClientID("")
@@ -421,15 +422,6 @@ func (s *Server) clientOf(x *exchange, body []byte) string {
 		return ti.client
 	}
 	return redact.ClientID(x.token)
-}
-
-// TokenRequestClient is the journal's client id of a token request: the
-// redact.ClientID of the LWA client id and the grant's credential (refresh
-// token or authorization code; empty for client_credentials), joined by a
-// space. Clients that log their own token attempts use it to match the
-// journal. It reveals neither value.
-func TokenRequestClient(clientID, grantCredential string) string {
-	return redact.TokenRequestClientID(clientID, grantCredential)
 }
 
 var errTooLarge = errors.New("request body too large")
@@ -528,10 +520,7 @@ func (s *Server) resetConn(w http.ResponseWriter, x *exchange) {
 	panic(http.ErrAbortHandler)
 }
 
-var (
-	ctJSON  = []string{"application/json"}
-	noSniff = []string{"nosniff"}
-)
+var ctJSON = []string{"application/json"}
 
 // reply writes a successful answer and records it.
 func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []byte) {
@@ -558,7 +547,7 @@ func (s *Server) fail(w http.ResponseWriter, x *exchange, status int, code, mess
 // record journals the exchange, counts it and logs it.
 func (s *Server) record(x *exchange) {
 	answered := s.now()
-	s.journal.add(JournalEntry{
+	s.journal.add(mockcontrol.JournalEntry{
 		Time: x.arrived, AnsweredAt: answered, Operation: x.op, Method: x.r.Method, Path: x.r.URL.Path,
 		Client: x.client, Key: x.key, Status: x.status, RetryAfter: x.retryAfter, Fault: x.fault,
 		Reset: x.status == 0,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/mockcontrol"
 )
 
 // TestEveryOperationEveryStatus drives every documented (operation, status)
@@ -39,14 +40,14 @@ func TestEveryOperationEveryStatus(t *testing.T) {
 	withClient := func(kv ...string) []string { return append(append([]string{}, client...), kv...) }
 	fault := func(op string, status, retryAfter int) func() {
 		return func() {
-			if _, err := e.ctl.AddFault(ctx, Fault{Operation: op, Status: status, Count: 1, RetryAfter: retryAfter}); err != nil {
+			if _, err := e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: op, Status: status, Count: 1, RetryAfter: retryAfter}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	limit := func(op string) func() {
 		return func() {
-			if err := e.ctl.SetRateLimit(ctx, RateLimit{Operation: op, Rate: 0.001, Burst: 1, RetryAfter: 7}); err != nil {
+			if err := e.ctl.SetRateLimit(ctx, mockcontrol.RateLimit{Operation: op, Rate: 0.001, Burst: 1, RetryAfter: 7}); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -52,6 +52,21 @@ func TokenRequestClientID(lwaClientID, grantCredential string) string {
 	return ClientID(lwaClientID + " " + grantCredential)
 }
 
+// GrantCredential is the credential of an LWA token request that
+// TokenRequestClientID joins to the client id: the refresh_token of a
+// refresh_token grant, the code of an authorization_code grant, and "" for
+// any other grant (client_credentials). The mock and the clients both pick
+// it this way from the form they read or sent.
+func GrantCredential(grantType, refreshToken, code string) string {
+	switch grantType {
+	case "refresh_token":
+		return refreshToken
+	case "authorization_code":
+		return code
+	}
+	return ""
+}
+
 // lwaToken matches what looks like a Login with Amazon access or refresh
 // token ("Atza|…", "Atzr|…", also with the bar percent-encoded as in a form
 // body) up to the next whitespace, quote, backslash or delimiter.
@@ -140,3 +155,27 @@ func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() +
 
 // MarshalText writes the redaction (used by YAML, XML and text encoders).
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// ScrubError returns err itself when Scrub would leave its text unchanged,
+// and otherwise an error whose text is the scrubbed one and which still
+// unwraps to err, so that errors.Is and errors.As keep working in-process
+// while the text that reaches a log, a report or a user reveals no secret.
+func ScrubError(err error, known ...string) error {
+	if err == nil {
+		return nil
+	}
+	s := err.Error()
+	if clean := Scrub(s, known...); clean != s {
+		return &scrubbedError{msg: clean, err: err}
+	}
+	return err
+}
+
+// scrubbedError is an error whose text has been scrubbed of secrets.
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }

@@ -3,6 +3,7 @@ package redact_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -29,7 +30,7 @@ func TestSecretNeverPrintsInClear(t *testing.T) {
 		out  string
 	}{
 		{"%v", fmt.Sprintf("%v", s)},
-		{"%s", fmt.Sprintf("%s", s)},
+		{"%s", fmt.Sprintf("%s", s)}, //lint:ignore S1025 the %s verb is what is under test
 		{"%+v struct", fmt.Sprintf("%+v", struct{ S redact.Secret }{s})},
 		{"%#v", fmt.Sprintf("%#v", s)},
 		{"%q", fmt.Sprintf("%q", s)},
@@ -182,6 +183,56 @@ func TestScrub(t *testing.T) {
 			}
 			if again := redact.Scrub(got); again != got {
 				t.Errorf("pattern pass not stable: %q then %q", got, again)
+			}
+		})
+	}
+}
+
+func TestGrantCredential(t *testing.T) {
+	for _, tc := range []struct {
+		grantType, refresh, code, want string
+	}{
+		{"refresh_token", "Atzr|r", "c", "Atzr|r"},
+		{"authorization_code", "Atzr|r", "c", "c"},
+		{"client_credentials", "Atzr|r", "c", ""},
+		{"", "Atzr|r", "c", ""},
+		{"REFRESH_TOKEN", "Atzr|r", "c", ""}, // grant types are case-sensitive (RFC 6749)
+	} {
+		if got := redact.GrantCredential(tc.grantType, tc.refresh, tc.code); got != tc.want {
+			t.Errorf("GrantCredential(%q) = %q, want %q", tc.grantType, got, tc.want)
+		}
+	}
+}
+
+func TestScrubError(t *testing.T) {
+	base := errors.New("upstream said Atzr|leaked-token-123 and secret-xyz")
+	for _, tc := range []struct {
+		name    string
+		err     error
+		known   []string
+		same    bool
+		notHave []string
+	}{
+		{"nil", nil, nil, true, nil},
+		{"clean", errors.New("connection refused"), []string{"secret-xyz"}, true, nil},
+		{"known and LWA token", base, []string{"secret-xyz"}, false, []string{"Atzr|leaked-token-123", "secret-xyz"}},
+		{"wrapped", fmt.Errorf("call: %w", base), nil, false, []string{"Atzr|leaked-token-123"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := redact.ScrubError(tc.err, tc.known...)
+			if tc.same {
+				if got != tc.err {
+					t.Fatalf("ScrubError = %v, want the error itself", got)
+				}
+				return
+			}
+			for _, s := range tc.notHave {
+				if strings.Contains(got.Error(), s) {
+					t.Errorf("ScrubError text %q still holds %q", got, s)
+				}
+			}
+			if !errors.Is(got, base) {
+				t.Errorf("ScrubError(%v) does not unwrap to the original", tc.err)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package mock
+package mockcontrol
 
 import (
 	"bytes"
@@ -8,51 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 )
-
-// Fault is the body of POST /__harness/faults (and an entry of a load
-// profile's mock.faults): the next Count requests to
-// Operation (or "*" for any), each with Probability, answer Status (with
-// Retry-After when RetryAfter > 0) after DelayMs; with Reset the connection is
-// closed instead of answered.
-type Fault struct {
-	Operation   string  `yaml:"operation" json:"operation"`
-	Status      int     `yaml:"status,omitempty" json:"status,omitempty"`
-	Count       int     `yaml:"count,omitempty" json:"count,omitempty"`
-	Probability float64 `yaml:"probability,omitempty" json:"probability,omitempty"`
-	RetryAfter  int     `yaml:"retryAfter,omitempty" json:"retryAfter,omitempty"`
-	DelayMs     int     `yaml:"delayMs,omitempty" json:"delayMs,omitempty"`
-	Reset       bool    `yaml:"reset,omitempty" json:"reset,omitempty"`
-}
-
-// RateLimit is the body of PUT /__harness/ratelimit (and a load profile's
-// mock.rateLimit): a per-token token bucket
-// of Rate requests per second and Burst for Operation (or "*"); over it the
-// mock answers 429 with Retry-After: RetryAfter. Rate 0 removes the limit.
-type RateLimit struct {
-	Operation  string  `yaml:"operation" json:"operation"`
-	Rate       float64 `yaml:"rate" json:"rate"`
-	Burst      int     `yaml:"burst" json:"burst"`
-	RetryAfter int     `yaml:"retryAfter" json:"retryAfter"`
-}
-
-// JournalEntry is one request the mock saw, as GET /__harness/journal lists
-// it. Client is redact.ClientID of the bearer token (or of the LWA client id
-// for token requests); Key is contract.RequestKey of the request.
-type JournalEntry struct {
-	Time       time.Time `json:"time"`
-	AnsweredAt time.Time `json:"answeredAt"`
-	Operation  string    `json:"operation"`
-	Method     string    `json:"method"`
-	Path       string    `json:"path"`
-	Client     string    `json:"client"`
-	Key        string    `json:"key"`
-	Status     int       `json:"status"`
-	RetryAfter int       `json:"retryAfter,omitempty"`
-	Fault      bool      `json:"fault,omitempty"`
-	Reset      bool      `json:"reset,omitempty"`
-}
 
 // Control steers a running mock through its HTTP control API under
 // /__harness/. The zero HTTP client means http.DefaultClient.
@@ -141,4 +97,13 @@ func (c Control) do(ctx context.Context, method, name string, in any, want int, 
 		}
 	}
 	return nil
+}
+
+// Faults lists the installed faults, in the order they are matched.
+func (c Control) Faults(ctx context.Context) ([]InstalledFault, error) {
+	var out []InstalledFault
+	if err := c.do(ctx, http.MethodGet, "faults", nil, http.StatusOK, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

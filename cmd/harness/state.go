@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+)
+
+// globalState is everything the harness takes from its process, in one
+// place (the k6 cmd/state way): the arguments, the environment, the standard
+// streams. main builds it from the real process (newGlobalState); tests build
+// one with buffers and a map (newTestState in state_test.go) and call the
+// same run. Nothing below main reads os.Args, os.Getenv or os.Std* itself.
+type globalState struct {
+	// Args are the command-line arguments without the program name.
+	Args []string
+	// LookupEnv reads one environment variable (os.LookupEnv in main).
+	LookupEnv func(key string) (string, bool)
+	// Stdin, Stdout and Stderr are the standard streams.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+}
+
+// newGlobalState returns the state of the running process.
+func newGlobalState() *globalState {
+	return &globalState{
+		Args:      os.Args[1:],
+		LookupEnv: os.LookupEnv,
+		Stdin:     os.Stdin,
+		Stdout:    os.Stdout,
+		Stderr:    os.Stderr,
+	}
+}
+
+// Getenv returns the value of an environment variable, "" when unset: the
+// func(string) string the library packages take (clients.FromEnv,
+// loadgen.Options.Getenv).
+func (s *globalState) Getenv(key string) string {
+	v, _ := s.LookupEnv(key)
+	return v
+}
+
+// run executes the command line of st and returns the process exit code.
+// It is the one place where an error becomes an exit code.
+func run(ctx context.Context, st *globalState) int {
+	root := newRootCmd(st)
+	root.SetArgs(st.Args)
+	root.SetIn(st.Stdin)
+	root.SetOut(st.Stdout)
+	root.SetErr(st.Stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(st.Stderr, "harness:", err)
+	return exitCode(ctx, err)
+}
+
+// exitCode maps the error of a command to the exit code: the code a command
+// attached (withCode), 130 after an interruption, else 2, since what cobra
+// returns itself are flag and argument errors.
+func exitCode(ctx context.Context, err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case ctx.Err() != nil:
+		return ExitInterrupted
+	}
+	return ExitUsage
+}
+
+// gcPercentForHarness is the GC target main sets when GOGC is unset: the
+// harness's live heap is small and the load generator allocates per request,
+// so fewer GC cycles leave more CPU for the load (peak RSS stays far below
+// the 300 MB budget; bench/loadgen.sh).
+const gcPercentForHarness = 400
+
+// tuneProcess applies the process-wide runtime settings, honouring the
+// user's GOGC. Only main calls it: a command never changes the process.
+func tuneProcess(st *globalState) {
+	if st.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercentForHarness)
+	}
+}

@@ -1,0 +1,313 @@
+package loadgen
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// hit is a synthetic result: what the run records for a hit of op by
+// client 0, sent at t0+at, answered code after lat.
+func hit(seq uint64, op string, at, lat time.Duration, code uint16, errText string) *vegeta.Result {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	return &vegeta.Result{
+		Seq: seq, Code: code, Timestamp: t0.Add(at), Latency: lat, Error: errText,
+		Method: http.MethodGet, URL: "http://127.0.0.1:1/v1/x#" + fragment(op, 0)[1:],
+	}
+}
+
+// TestAggregatorCounts: successes, errors, allowed statuses, transport
+// errors, suppressed and cancelled hits land where the summary says, per
+// operation and for all hits, without a real attack.
+func TestAggregatorCounts(t *testing.T) {
+	tests := []struct {
+		name        string
+		allow       []int
+		interrupted bool
+		results     []*vegeta.Result
+		want        OpSummary // Name, Requests, Successes, Errors, Cancelled, Suppressed
+		statuses    map[string]int
+	}{
+		{
+			name: "success and errors",
+			results: []*vegeta.Result{
+				hit(0, MixGet, 0, 10*time.Millisecond, 200, ""),
+				hit(1, MixGet, 100*time.Millisecond, 30*time.Millisecond, 503, ""),
+				hit(2, MixCreate, 200*time.Millisecond, 20*time.Millisecond, 0, "dial tcp: connection refused"),
+			},
+			want:     OpSummary{Requests: 3, Successes: 1, Errors: 2},
+			statuses: map[string]int{"200": 1, "503": 1, "error": 1},
+		},
+		{
+			name:  "allowed 429 and suppressed",
+			allow: []int{429},
+			results: []*vegeta.Result{
+				hit(0, MixGet, 0, time.Millisecond, 429, ""),
+				hit(1, MixGet, time.Millisecond, 0, 0, suppressedMark+"quiet"),
+				hit(2, MixGet, 2*time.Millisecond, time.Millisecond, 404, ""),
+			},
+			want:     OpSummary{Requests: 3, Errors: 1, Suppressed: 1},
+			statuses: map[string]int{"429": 1, statusSuppressed: 1, "404": 1},
+		},
+		{
+			name: "suppressed counts as an error unless 429 is allowed",
+			results: []*vegeta.Result{
+				hit(0, MixGet, 0, 0, 0, suppressedMark+"quiet"),
+			},
+			want:     OpSummary{Requests: 1, Errors: 1, Suppressed: 1},
+			statuses: map[string]int{statusSuppressed: 1},
+		},
+		{
+			name:        "cancelled by an interrupt",
+			interrupted: true,
+			results: []*vegeta.Result{
+				hit(0, MixGet, 0, time.Millisecond, 200, ""),
+				hit(1, MixGet, time.Millisecond, time.Second, 0, "Get x: context canceled"),
+			},
+			want:     OpSummary{Requests: 1, Successes: 1, Cancelled: 1},
+			statuses: map[string]int{"200": 1, statusCancelled: 1},
+		},
+		{
+			name: "a cancel without an interrupt is an error",
+			results: []*vegeta.Result{
+				hit(0, MixGet, 0, time.Second, 0, "Get x: context canceled"),
+			},
+			want:     OpSummary{Requests: 1, Errors: 1},
+			statuses: map[string]int{"error": 1},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &Profile{Thresholds: Thresholds{AllowStatuses: tt.allow}}
+			agg := newAggregator(p, constantSchedule{vegetaRate(10)})
+			agg.interrupted = tt.interrupted
+			for _, r := range tt.results {
+				agg.add(r)
+			}
+			got := agg.all.summary("all", 0)
+			if got.Requests != tt.want.Requests || got.Successes != tt.want.Successes || got.Errors != tt.want.Errors ||
+				got.Cancelled != tt.want.Cancelled || got.Suppressed != tt.want.Suppressed {
+				t.Errorf("all = %+v, want %+v", got, tt.want)
+			}
+			if fmt.Sprint(got.Statuses) != fmt.Sprint(tt.statuses) {
+				t.Errorf("statuses %v, want %v", got.Statuses, tt.statuses)
+			}
+			if got.Requests > 0 && math.Abs(got.ErrorRate-float64(tt.want.Errors)/float64(tt.want.Requests)) > 1e-12 {
+				t.Errorf("error rate %g", got.ErrorRate)
+			}
+		})
+	}
+}
+
+// TestAggregatorOperations: per-operation lines come in report order with
+// their own latency, and the achieved rate is hits over their send span.
+func TestAggregatorOperations(t *testing.T) {
+	agg := newAggregator(&Profile{}, constantSchedule{vegetaRate(10)})
+	for i := range 10 {
+		agg.add(hit(uint64(i), MixToken, time.Duration(i)*100*time.Millisecond, 40*time.Millisecond, 200, ""))
+		agg.add(hit(uint64(i), MixCreate, time.Duration(i)*100*time.Millisecond, 10*time.Millisecond, 201, ""))
+	}
+	ops := agg.opSummaries()
+	var names []string
+	for _, o := range ops {
+		names = append(names, o.Name)
+	}
+	if !slices.Equal(names, []string{MixCreate, MixToken}) {
+		t.Fatalf("operations %v, want create then token", names)
+	}
+	if ops[0].Latency.P99 > 11*time.Millisecond || ops[1].Latency.P50 < 39*time.Millisecond {
+		t.Errorf("latency per operation mixed up: create %+v, token %+v", ops[0].Latency, ops[1].Latency)
+	}
+	// 10 hits sent over 0.9 s.
+	if r := ops[0].Rate; math.Abs(r-10/0.9) > 1e-9 {
+		t.Errorf("achieved rate %g, want %g", r, 10/0.9)
+	}
+}
+
+// stepRun feeds an aggregator the hits of a step ramp as a generator that
+// kept up would send them, with latency lat(step) and status code(step).
+func stepRun(p *StepPacer, d time.Duration, lat func(k int) time.Duration, code func(k int) uint16) *aggregator {
+	agg := newAggregator(&Profile{}, p)
+	for n := uint64(0); ; n++ {
+		due := p.Due(n)
+		if due > d {
+			break
+		}
+		k := int((due - 1) / p.Every)
+		agg.add(hit(n, MixGet, due, lat(k), code(k), ""))
+	}
+	return agg
+}
+
+// TestStepSummaries: each step is graded against the SLO, the highest rate
+// is the last step met before the first breach, and an incomplete step is
+// never met.
+func TestStepSummaries(t *testing.T) {
+	p := &StepPacer{Start: 10, Step: 10, Every: time.Second}
+	fast := func(int) time.Duration { return 10 * time.Millisecond }
+	ok := func(int) uint16 { return 200 }
+	er := 0.1
+	tests := []struct {
+		name    string
+		slo     SLO
+		lat     func(int) time.Duration
+		code    func(int) uint16
+		planned time.Duration
+		ran     time.Duration // hits sent up to here
+		met     []bool
+		best    float64
+		reason  string // in the first missed step's reasons
+	}{
+		{"all met", SLO{P99: Duration(100 * time.Millisecond)}, fast, ok, 3 * time.Second, 3 * time.Second, []bool{true, true, true}, 30, ""},
+		{"p99 breached at step 3", SLO{P99: Duration(100 * time.Millisecond)},
+			func(k int) time.Duration { return time.Duration(k+1) * 40 * time.Millisecond }, ok,
+			3 * time.Second, 3 * time.Second, []bool{true, true, false}, 20, "p99 120."},
+		{"errors at step 2", SLO{ErrorRate: &er}, fast,
+			func(k int) uint16 {
+				if k == 1 {
+					return 503
+				}
+				return 200
+			},
+			3 * time.Second, 3 * time.Second, []bool{true, false, true}, 10, "error rate 100% > 10%"},
+		{"interrupted in step 2", SLO{}, fast, ok, 3 * time.Second, 1500 * time.Millisecond, []bool{true, false}, 10, "step not completed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			agg := stepRun(p, tt.ran, tt.lat, tt.code)
+			steps, best := agg.stepSummaries(tt.slo, tt.planned)
+			var met []bool
+			for _, s := range steps {
+				met = append(met, s.MetSLO)
+			}
+			if !slices.Equal(met, tt.met) || best != tt.best {
+				t.Fatalf("met %v best %g, want %v %g; steps %+v", met, best, tt.met, tt.best, steps)
+			}
+			for _, s := range steps {
+				if !s.MetSLO {
+					if !strings.Contains(strings.Join(s.Reasons, "; "), tt.reason) {
+						t.Errorf("step %d reasons %v, want %q", s.Index, s.Reasons, tt.reason)
+					}
+					break
+				}
+				if math.Abs(s.Achieved-s.Rate) > 1e-6*s.Rate {
+					t.Errorf("step %d achieved %g, want its rate %g (the generator kept up)", s.Index, s.Achieved, s.Rate)
+				}
+			}
+		})
+	}
+}
+
+// TestBreachedStep: a completed step that missed the SLO stops the ramp
+// only once the grace period after its end has passed; a step still
+// running, or one that met the SLO, never does.
+func TestBreachedStep(t *testing.T) {
+	p := &StepPacer{Start: 10, Step: 10, Every: time.Second}
+	slow2 := func(k int) time.Duration { // step 2 (k = 1) misses the SLO
+		if k == 1 {
+			return 500 * time.Millisecond
+		}
+		return time.Millisecond
+	}
+	slo := SLO{P99: Duration(100 * time.Millisecond)}
+	tests := []struct {
+		name    string
+		lat     func(int) time.Duration
+		ran     time.Duration
+		elapsed time.Duration
+		step    int
+		stop    bool
+	}{
+		{"breach within its grace period", slow2, 2 * time.Second, 2*time.Second + 900*time.Millisecond, 0, false},
+		{"breach after its grace period", slow2, 3 * time.Second, 3 * time.Second, 1, true},
+		{"breached step still running", slow2, 1500 * time.Millisecond, 5 * time.Second, 0, false},
+		{"no breach", func(int) time.Duration { return time.Millisecond }, 3 * time.Second, 10 * time.Second, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			agg := stepRun(p, tt.ran, tt.lat, func(int) uint16 { return 200 })
+			k, stop := breachedStep(agg, slo, 10*time.Second, tt.elapsed)
+			if stop != tt.stop || k != tt.step {
+				t.Errorf("breachedStep = %d, %v; want %d, %v", k, stop, tt.step, tt.stop)
+			}
+		})
+	}
+}
+
+// TestEvaluate: every threshold kind passes and fails on synthetic
+// figures, and a threshold over no hits never passes.
+func TestEvaluate(t *testing.T) {
+	er := 0.05
+	p := &Profile{Thresholds: Thresholds{
+		Latency:   map[string]LatencyLimits{"all": {P99: Duration(100 * time.Millisecond)}, MixGet: {P50: Duration(10 * time.Millisecond)}},
+		ErrorRate: &er, MinRate: 50, Backoff: BackoffRequired,
+	}}
+	good := Summary{
+		All:        OpSummary{Requests: 100, ErrorRate: 0.01, Rate: 60, Latency: Latency{P99: 90 * time.Millisecond}},
+		Operations: []OpSummary{{Name: MixGet, Requests: 100, Latency: Latency{P50: 5 * time.Millisecond}}},
+		Compliance: &ComplianceSummary{Mode: BackoffRequired, Pass: true},
+	}
+	tests := []struct {
+		name   string
+		mod    func(*Summary)
+		failed []string
+	}{
+		{"all pass", func(*Summary) {}, nil},
+		{"p99 over", func(s *Summary) { s.All.Latency.P99 = 200 * time.Millisecond }, []string{"latency.all.p99"}},
+		{"op p50 over", func(s *Summary) { s.Operations[0].Latency.P50 = time.Second }, []string{"latency.get.p50"}},
+		{"errors over", func(s *Summary) { s.All.ErrorRate = 0.5 }, []string{"errorRate"}},
+		{"rate under", func(s *Summary) { s.All.Rate = 10 }, []string{"minRate"}},
+		{"backoff failed", func(s *Summary) { s.Compliance = &ComplianceSummary{Mode: BackoffRequired, Reasons: []string{"C1"}} }, []string{"backoff"}},
+		{"no hits", func(s *Summary) { s.All = OpSummary{}; s.Operations = nil }, []string{"latency.all.p99", "latency.get.p50", "errorRate", "minRate"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := good
+			s.Operations = slices.Clone(good.Operations)
+			tt.mod(&s)
+			s.Thresholds = evaluate(p, &s)
+			if len(s.Thresholds) != 5 {
+				t.Errorf("%d thresholds, want 5: %+v", len(s.Thresholds), s.Thresholds)
+			}
+			if got := s.Failed(); !slices.Equal(got, tt.failed) {
+				t.Errorf("failed %v, want %v (%+v)", got, tt.failed, s.Thresholds)
+			}
+		})
+	}
+}
+
+// TestMaxSchedule: the max pacer has no schedule (a closed model): it never
+// waits, plans no hits, and a hit's intended time is its send time.
+func TestMaxSchedule(t *testing.T) {
+	s, err := NewSchedule(PacerSpec{Type: "max", Workers: 4}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []uint64{0, 1, 1 << 40} {
+		if wait, stop := s.Pace(time.Duration(n), n); wait != 0 || stop {
+			t.Errorf("Pace(%d) = %s, %v; want 0, false", n, wait, stop)
+		}
+	}
+	if h := s.Hits(time.Hour); h != 0 {
+		t.Errorf("Hits = %g, want 0", h)
+	}
+	if r := s.Rate(time.Second); !math.IsInf(r, 1) {
+		t.Errorf("Rate = %g, want +Inf", r)
+	}
+	c := newClockedSchedule(s)
+	sent := time.Date(2026, 1, 1, 0, 0, 5, 0, time.UTC)
+	c.now = func() time.Time { return sent }
+	c.Pace(time.Second, 0)
+	if got := c.Intended(7, sent); !got.Equal(sent) {
+		t.Errorf("Intended = %s, want the send time %s", got, sent)
+	}
+	if !strings.Contains(s.String(), "closed model") {
+		t.Errorf("String = %q", s.String())
+	}
+}
