@@ -15,8 +15,9 @@ import (
 // and may echo a bearer token or a client secret in an error message, which
 // would otherwise reach the console, cucumber.json, junit.xml and
 // conform.json. fn must take the scenario's context.Context first and return
-// an error last, as every step of the suite does.
-func scrubbedStep(sc *godog.ScenarioContext, expr string, fn any) {
+// an error last, as every step of the suite does. expr is compiled through
+// exprs, once per run (nil: by godog, each time).
+func scrubbedStep(sc *godog.ScenarioContext, exprs *stepExprs, expr string, fn any) {
 	v := reflect.ValueOf(fn)
 	t := v.Type()
 	errType := reflect.TypeOf((*error)(nil)).Elem()
@@ -39,7 +40,11 @@ func scrubbedStep(sc *godog.ScenarioContext, expr string, fn any) {
 		}
 		return out
 	})
-	sc.Step(expr, wrapped.Interface())
+	if exprs == nil { // a Target not built by NewTarget
+		sc.Step(expr, wrapped.Interface())
+		return
+	}
+	sc.Step(exprs.compile(expr), wrapped.Interface())
 }
 
 // scrubErr returns err with a scrubbed message (nil when nothing changed).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"sync"
 	"time"
 
@@ -84,6 +85,28 @@ type Target struct {
 	RetryPolicy clients.RetryPolicy
 
 	shared *tokenCache
+	exprs  *stepExprs
+}
+
+// stepExprs holds each step's compiled expression, so that Register, which
+// godog calls once per scenario, compiles each of them once per run (a
+// *regexp.Regexp is safe for concurrent use).
+type stepExprs struct {
+	mu sync.Mutex
+	re map[string]*regexp.Regexp
+}
+
+// compile returns expr compiled, from the cache when it was compiled before
+// (it panics on a bad expression, as godog does).
+func (c *stepExprs) compile(expr string) *regexp.Regexp {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	re, ok := c.re[expr]
+	if !ok {
+		re = regexp.MustCompile(expr)
+		c.re[expr] = re
+	}
+	return re
 }
 
 // tokenCache holds the run-wide token sources by identity.
@@ -98,6 +121,7 @@ func NewTarget(t Target) *Target {
 		Real: t.Real, Clients: t.Clients, AllowWrites: t.AllowWrites, Validator: t.Validator, Base: t.Base,
 		StartMock: t.StartMock, Exhausted: t.Exhausted, RetryPolicy: t.RetryPolicy,
 		shared: &tokenCache{tokens: map[string]*clients.LWA{}},
+		exprs:  &stepExprs{re: map[string]*regexp.Regexp{}},
 	}
 	if out.Base == nil {
 		out.Base = clients.DefaultRoundTripper()

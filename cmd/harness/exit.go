@@ -1,6 +1,10 @@
 package main
 
-import "fmt"
+import (
+	"context"
+	"errors"
+	"fmt"
+)
 
 // Exit codes of the harness binary.
 const (
@@ -31,4 +35,20 @@ func withCode(code int, err error) error {
 // usagef returns a usage error (exit 2).
 func usagef(format string, a ...any) error {
 	return withCode(ExitUsage, fmt.Errorf(format, a...))
+}
+
+// exitCode maps the error of a command to the exit code: the code a command
+// attached (withCode), 130 after an interruption, else 2, since what cobra
+// returns itself are flag and argument errors.
+func exitCode(ctx context.Context, err error) int {
+	var ee *exitError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case ctx.Err() != nil:
+		return ExitInterrupted
+	}
+	return ExitUsage
 }

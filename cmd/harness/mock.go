@@ -45,8 +45,8 @@ credentials to anyone who asks and has a control API without authentication.`,
 			if err != nil {
 				return err
 			}
-			if journalSize < 1 {
-				return usagef("--journal-size: %d is too small: give the number of requests to keep, at least 1 (default %d)", journalSize, mock.DefaultJournalSize)
+			if err := mock.CheckJournalSize(journalSize); err != nil {
+				return usagef("--journal-size: %v", err)
 			}
 			if err := checkLoopback(addr, allowRemote); err != nil {
 				return err
@@ -86,7 +86,7 @@ credentials to anyone who asks and has a control API without authentication.`,
 	f.StringVar(&addr, "addr", "127.0.0.1:8080", "host:port to listen on (port 0: any free port)")
 	f.StringVar(&fixtures, "fixtures", "", "YAML or JSON fixtures file that extends or replaces the built-in identities (see docs/mock.md)")
 	f.BoolVar(&strict, "strict-thread", false, "require hex extendedPanId (16 digits), networkKey and pskc (32), panId (4, not ffff) on create")
-	f.IntVar(&journalSize, "journal-size", mock.DefaultJournalSize, "requests kept in the journal (a ring buffer)")
+	f.IntVar(&journalSize, "journal-size", mock.DefaultJournalSize, fmt.Sprintf("requests kept in the journal (a ring buffer, 1 to %d)", mock.MaxJournalSize))
 	f.StringVar(&logFormat, "log-format", "text", "request log format on stderr: text or json")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info (logs every request), warn or error")
 	f.BoolVar(&allowRemote, "allow-remote", false, "allow a non-loopback --addr (the mock has no real authentication)")

@@ -103,6 +103,8 @@ func TestMockCommandBadInput(t *testing.T) {
 		{[]string{"mock", "--log-level", "loud"}, "debug, info"},
 		{[]string{"mock", "--journal-size", "-1"}, "journal-size"},
 		{[]string{"mock", "--journal-size", "0"}, "journal-size"},
+		{[]string{"mock", "--journal-size", "99999999999"}, "1 to 1000000"},
+		{[]string{"mock", "--addr", "127.0.0.1:0", "--fixtures", "/dev/zero"}, "not a regular file"},
 		{[]string{"mock", "--addr", "127.0.0.1:0", "--fixtures", "/nonexistent/fixtures.yaml"}, "fixtures"},
 	}
 	for _, tc := range tests {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -43,8 +42,9 @@ func (s *globalState) Getenv(key string) string {
 	return v
 }
 
-// run executes the command line of st and returns the process exit code.
-// It is the one place where an error becomes an exit code.
+// run executes the command line of st and returns the process exit code
+// (exitCode is the one mapping from an error to it). main and the tests call
+// it alike.
 func run(ctx context.Context, st *globalState) int {
 	root := newRootCmd(st)
 	root.SetArgs(st.Args)
@@ -57,22 +57,6 @@ func run(ctx context.Context, st *globalState) int {
 	}
 	fmt.Fprintln(st.Stderr, "harness:", err)
 	return exitCode(ctx, err)
-}
-
-// exitCode maps the error of a command to the exit code: the code a command
-// attached (withCode), 130 after an interruption, else 2, since what cobra
-// returns itself are flag and argument errors.
-func exitCode(ctx context.Context, err error) int {
-	var ee *exitError
-	switch {
-	case err == nil:
-		return ExitOK
-	case errors.As(err, &ee):
-		return ee.code
-	case ctx.Err() != nil:
-		return ExitInterrupted
-	}
-	return ExitUsage
 }
 
 // gcPercentForHarness is the GC target main sets when GOGC is unset: the

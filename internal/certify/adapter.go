@@ -20,7 +20,7 @@ import (
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
-// The operations an adapter implements (../shared/client-adapter.md), given
+// The operations an adapter implements (docs/certify.md), given
 // as its last argument.
 const (
 	OpCreateNetwork    = "create-network"

@@ -1,5 +1,5 @@
 // Package certify certifies a skill team's own client: it runs the team's
-// adapter command (../shared/client-adapter.md) once per call against the
+// adapter command (docs/certify.md) once per call against the
 // mock and grades what the mock saw.
 //
 // The pieces so far:

@@ -1,6 +1,7 @@
 package certify
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,6 +59,8 @@ func child(mode, op string) int {
 		}
 		time.Sleep(time.Hour)
 		return 0
+	case "reference": // the harness's own client, as `harness adapter` runs it
+		return RunReferenceAdapter(context.Background(), op, os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	case "sleep":
 		time.Sleep(time.Hour)
 		return 0
@@ -65,6 +68,9 @@ func child(mode, op string) int {
 		syscall.Kill(os.Getpid(), syscall.SIGTERM)
 		time.Sleep(time.Hour)
 		return 0
+	}
+	if code, ok := buggy(mode, op); ok {
+		return code
 	}
 	fmt.Fprintf(os.Stderr, "unknown %s=%s\n", childEnv, mode)
 	return 99

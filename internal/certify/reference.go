@@ -14,7 +14,7 @@ import (
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
-// The adapter environment's access tokens (../shared/client-adapter.md). The
+// The adapter environment's access tokens (docs/certify.md). The
 // other variables an adapter reads are contract.Env*.
 // TODO(owner of internal/contract): move these two next to the other Env*
 // names.
@@ -57,7 +57,7 @@ func WithAdapterClock(c clients.Clock) AdapterOption {
 // (internal/clients): it performs op (OpCreateNetwork, OpGetNetworks,
 // OpSkillCredentials) with the input read from stdin, writes the answer to
 // stdout, an attempt log and any error to stderr, and returns the exit
-// status, exactly as ../shared/client-adapter.md says. It reads only the
+// status, exactly as docs/certify.md says. It reads only the
 // variables of AdapterEnvNames through getenv, and uses the Standard retry
 // policy; an access token given is used until the service rejects it (401),
 // then one is fetched with the refresh token and the call retried once.

@@ -60,7 +60,7 @@ func Example() {
 		fmt.Printf("%s #%d %d retry=%v waited≥RetryAfter=%v\n", a.Operation, a.Number, a.Status, a.Retry, a.Delay >= a.RetryAfter)
 	}
 	// Output:
-	// again: 409 CONFLICT true 1 attempt
+	// again: 409 THREAD_NETWORK_ALREADY_EXISTS true 1 attempt
 	// 0123456789abcdef home key=****5947
 	// token #1 200 retry=false waited≥RetryAfter=true
 	// createThreadNetwork #1 503 retry=true waited≥RetryAfter=true

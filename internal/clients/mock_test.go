@@ -333,6 +333,11 @@ func TestMockRateLimit(t *testing.T) {
 			}
 		}
 	}
+	// Five calls in a row against 1/s with a burst of 1: the bucket must have
+	// said 429 at least once, or nothing above was tested.
+	if throttled == 0 {
+		t.Fatalf("no attempt was answered 429 in 5 calls under a 1/s limit: the rate limit was not exercised")
+	}
 	t.Logf("%d throttled attempts in 5 calls", throttled)
 }
 

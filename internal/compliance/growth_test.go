@@ -123,8 +123,8 @@ func TestGrowthTest(t *testing.T) {
 	}
 }
 
-// growthKinds are the correct clients certification must not fail: each
-// kind with 3 and with 5 attempts over these bases and caps (seconds).
+// growthSettings are the bases and caps (seconds) of the correct clients
+// certification must not fail, each kind with 3 and with 5 attempts.
 var growthSettings = []struct{ base, cap float64 }{
 	{0.1, 20},  // cap never reached
 	{0.5, 20},  //
@@ -293,4 +293,3 @@ func TestBinomialUpper(t *testing.T) {
 		t.Fatalf("binomialUpper(1, 1000) = %g, want ≈ 0.00474", u)
 	}
 }
-

@@ -87,7 +87,8 @@ type Options struct {
 	// Format is godog's console format: "progress" (default), "pretty",
 	// or "none".
 	Format string
-	// Output receives the console format (default os.Stdout).
+	// Output receives the console format (nil: discarded; the CLI passes
+	// its stdout, so that the library never writes to the process's own).
 	Output io.Writer
 	// OutDir, when set, receives cucumber.json from godog's cucumber
 	// formatter (the directory is created).
@@ -214,7 +215,7 @@ func withDefaults(opt Options) (Options, string, error) {
 }
 
 // consoleFormat returns godog's console format for opt.Format ("none" is
-// progress into io.Discard) and defaults opt.Output to os.Stdout.
+// progress into io.Discard) and discards it when opt.Output is nil.
 func consoleFormat(opt *Options) (string, error) {
 	format := opt.Format
 	switch format {
@@ -228,7 +229,7 @@ func consoleFormat(opt *Options) (string, error) {
 		return "", fmt.Errorf("%w: format %q: use pretty, progress or none", ErrOptions, opt.Format)
 	}
 	if opt.Output == nil {
-		opt.Output = os.Stdout
+		opt.Output = io.Discard
 	}
 	return format, nil
 }

@@ -35,6 +35,14 @@
 //     re-rendered with Replay; summary.json is written at the end, even after
 //     Ctrl-C.
 //
+// A profile is checked once, before anything starts (ParseProfile,
+// Profile.Validate, Options.Effective), every problem as a *ProfileError
+// naming its field path and line: the mock's faults and rate limit by their
+// owner (mockcontrol), retry policy names by clients, and every number a
+// profile or --rate/--duration gives is finite and bounded (see the max*
+// constants of profile.go). Defaults are filled in by WithDefaults, on a
+// copy: Validate never modifies its input.
+//
 // The hit's operation and simulated client travel in the target URL's
 // fragment (for example "#op=get-all-pages&c=3"), which net/http never sends,
 // so every saved result says what it was even when it failed in transport.

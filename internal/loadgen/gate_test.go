@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -13,7 +14,6 @@ import (
 // again for its quiet period (60 s, or a longer Retry-After), while one cut
 // short by the run itself may be sent again at once.
 func TestGate(t *testing.T) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	answer := func(status int, retryAfter string) *http.Response {
 		h := http.Header{}
 		if retryAfter != "" {
@@ -36,53 +36,54 @@ func TestGate(t *testing.T) {
 		{"cut short by the run", nil, context.Canceled, 0},
 	}
 	for _, tt := range tests {
+		// synctest's bubble gives the gate a fake clock (time.Now) and
+		// tells when the follower is blocked on the flight.
 		t.Run(tt.name, func(t *testing.T) {
-			now := t0
-			g := newGate()
-			g.now = func() time.Time { return now }
-			k := gateKey{who: 1, key: "GET /x"}
-			ctx := context.Background()
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				g := newGate()
+				k := gateKey{who: 1, key: "GET /x"}
+				ctx := context.Background()
 
-			f, leader, _, err := g.enter(ctx, k)
-			if err != nil || !leader || f == nil {
-				t.Fatalf("first caller: leader=%v f=%v err=%v", leader, f, err)
-			}
-			// An identical request while the call is in flight waits for it
-			// and shares its outcome; another client's is its own call.
-			shared := make(chan *flight)
-			go func() {
-				f2, leader2, _, _ := g.enter(ctx, k)
-				if leader2 {
-					f2 = nil
+				f, leader, _, err := g.enter(ctx, k)
+				if err != nil || !leader || f == nil {
+					t.Fatalf("first caller: leader=%v f=%v err=%v", leader, f, err)
 				}
-				shared <- f2
-			}()
-			other, otherLeads, _, _ := g.enter(ctx, gateKey{who: 2, key: k.key})
-			if !otherLeads {
-				t.Error("another client's identical request was coalesced")
-			}
-			g.release(gateKey{who: 2, key: k.key}, other, answer(200, ""), nil)
-			for g.waiting(k) == 0 { // the follower has found the flight
-				time.Sleep(time.Millisecond)
-			}
-			g.release(k, f, tt.resp, tt.err)
-			if f2 := <-shared; f2 != f {
-				t.Fatalf("the identical request did not share the flight")
-			}
+				// An identical request while the call is in flight waits for it
+				// and shares its outcome; another client's is its own call.
+				shared := make(chan *flight, 1)
+				go func() {
+					f2, leader2, _, _ := g.enter(ctx, k)
+					if leader2 {
+						f2 = nil
+					}
+					shared <- f2
+				}()
+				other, otherLeads, _, _ := g.enter(ctx, gateKey{who: 2, key: k.key})
+				if !otherLeads {
+					t.Errorf("another client's identical request was coalesced")
+				}
+				g.release(gateKey{who: 2, key: k.key}, other, answer(200, ""), nil)
+				synctest.Wait() // the follower waits on the flight
+				g.release(k, f, tt.resp, tt.err)
+				if f2 := <-shared; f2 != f {
+					t.Fatalf("the identical request did not share the flight")
+				}
 
-			now = now.Add(time.Second)
-			_, leader, until, _ := g.enter(ctx, k)
-			switch {
-			case tt.quiet == 0 && !leader:
-				t.Fatalf("sent again after %v: suppressed until %s", tt.name, until)
-			case tt.quiet > 0 && (leader || !until.Equal(t0.Add(tt.quiet))):
-				t.Fatalf("quiet until %s (leader %v), want %s", until.Sub(t0), leader, tt.quiet)
-			case tt.quiet > 0:
-				now = t0.Add(tt.quiet)
-				if _, leader, _, _ := g.enter(ctx, k); !leader {
-					t.Errorf("still quiet at the end of the quiet period")
+				time.Sleep(time.Second)
+				_, leader, until, _ := g.enter(ctx, k)
+				switch {
+				case tt.quiet == 0 && !leader:
+					t.Fatalf("not sent again: suppressed until %s", until.Sub(t0))
+				case tt.quiet > 0 && (leader || !until.Equal(t0.Add(tt.quiet))):
+					t.Fatalf("quiet until %s (leader %v), want %s", until.Sub(t0), leader, tt.quiet)
+				case tt.quiet > 0:
+					time.Sleep(tt.quiet - time.Second)
+					if _, leader, _, _ := g.enter(ctx, k); !leader {
+						t.Errorf("still quiet at the end of the quiet period")
+					}
 				}
-			}
+			})
 		})
 	}
 }

@@ -756,7 +756,7 @@ func (p *Profile) checkMix(c *checker) {
 		c.bad("mix", "must list at least one operation with a weight > 0; e.g. \"mix: {get: 4, create: 1}\"; operations: %s", strings.Join(MixOperations(), ", "))
 		return
 	}
-	sum := 0
+	sum, n := 0, len(c.es)
 	for _, k := range slices.Sorted(maps.Keys(p.Mix)) {
 		w := p.Mix[k]
 		switch {
@@ -768,7 +768,7 @@ func (p *Profile) checkMix(c *checker) {
 			sum += w // at most len(MixOperations())·maxWeight: no overflow
 		}
 	}
-	if sum == 0 && len(c.es) == 0 {
+	if sum == 0 && len(c.es) == n {
 		c.bad("mix", "weights sum to 0; give at least one operation a weight > 0, e.g. \"get: 1\"")
 	}
 }

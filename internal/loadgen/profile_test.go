@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 const validProfile = `
@@ -117,18 +119,47 @@ func TestShippedProfiles(t *testing.T) {
 	}
 }
 
-// FuzzParseProfile: no input may crash the parser.
+// FuzzParseProfile: no input may crash the parser, and a profile it
+// accepts builds its schedule and targeter and draws hits without a panic
+// (an overflowing mix once passed validation and panicked in IntN).
 func FuzzParseProfile(f *testing.F) {
-	for _, s := range []string{validProfile, "", "a: [", "pacer: {type: step, every: 1ms}"} {
+	for _, s := range []string{validProfile, "", "a: [", "pacer: {type: step, every: 1ms}",
+		strings.Replace(validProfile, "get: 1", "get: 9223372036854775807, create: 1", 1),
+		strings.Replace(validProfile, "{type: constant, rate: 10}", "{type: linear, start: 1, slope: 1e12}", 1),
+		validProfile + "mock: {faults: [{operation: token, status: 503, probability: .nan}]}\n"} {
 		f.Add([]byte(s))
 	}
-	if b, err := os.ReadFile("../../profiles/nightly.yaml"); err == nil {
-		f.Add(b)
+	files, _ := filepath.Glob("../../profiles/*.yaml")
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := ParseProfile("f.yaml", b)
-		if err == nil && p == nil {
+		if err != nil {
+			return
+		}
+		if p == nil {
 			t.Fatal("nil profile without an error")
+		}
+		if es := p.Validate(); len(es) > 0 {
+			t.Fatalf("a parsed profile does not validate: %v", es)
+		}
+		s, err := NewSchedule(p.Pacer, 0)
+		if err != nil {
+			t.Fatalf("a valid profile has no schedule: %v", err)
+		}
+		if h := s.Hits(p.Duration.D()); math.IsNaN(h) || math.IsInf(h, 0) || h > maxRate*maxDuration.Seconds() {
+			t.Fatalf("plans %g hits", h)
+		}
+		tg := NewTargeter(TargeterConfig{Mix: p.Mix, Clients: p.Clients.Count, Seed: p.Data.Seed,
+			PageSize: p.Data.PageSize, Preload: *p.Data.Preload, Endpoints: Endpoints{"http://127.0.0.1:1", "http://127.0.0.1:1", "http://127.0.0.1:1"}})
+		var tgt vegeta.Target
+		for range 3 {
+			if err := tg.Next(&tgt); err != nil {
+				t.Fatalf("targeter: %v", err)
+			}
 		}
 	})
 }
@@ -206,6 +237,7 @@ mix: {get: 1}
 		{"slo error rate NaN", base + "slo: {errorRate: .nan}\n", "slo.errorRate", "got NaN"},
 		{"slo min achieved NaN", base + "slo: {minAchieved: .nan}\n", "slo.minAchieved", "got NaN"},
 		{"slo p99", base + "slo: {p99: -1s}\n", "slo.p99", "got -1s"},
+		{"every problem, not the first", strings.Replace(strings.Replace(base, "5s", "1ns", 1), "{get: 1}", "{get: 0}", 1), "mix", "sum to 0"},
 		{"too many faults", base + "mock: {faults: [" + strings.Repeat("{operation: token, status: 503},", 101) + "]}\n", "mock.faults", "at most 100"},
 	}
 	for _, tt := range tests {

@@ -175,8 +175,15 @@ func (o Options) Effective() (*Profile, error) {
 		p.Pacer = scalePacer(p.Pacer, o.Rate)
 	}
 	if es := p.Validate(); len(es) > 0 {
-		if o.Duration > 0 || o.Rate > 0 {
-			return nil, &UsageError{fmt.Errorf("the profile with --rate %g --duration %s: %w", o.Rate, o.Duration, es)}
+		var flags []string
+		if o.Rate > 0 {
+			flags = append(flags, fmt.Sprintf("--rate %g", o.Rate))
+		}
+		if o.Duration > 0 {
+			flags = append(flags, "--duration "+o.Duration.String())
+		}
+		if len(flags) > 0 {
+			return nil, &UsageError{fmt.Errorf("the profile with %s: %w", strings.Join(flags, " "), es)}
 		}
 		return nil, &UsageError{es}
 	}
@@ -825,84 +832,89 @@ func (r *run) setupClients(ctx context.Context) ([]*simClient, []string, error) 
 	if r.cfg.AccessToken != "" {
 		notes = append(notes, "HARNESS_ACCESS_TOKEN is set: every simulated client shares one token, so per-client throttling is not exercised")
 	}
-	customers := []redact.Secret{r.cfg.CustomerRefreshToken}
-	if r.cfg.CustomerBRefreshToken != "" {
-		customers = append(customers, r.cfg.CustomerBRefreshToken)
-	}
-	needLocker := r.prof.Mix[MixCreate]+r.prof.Mix[MixGet]+r.prof.Mix[MixGetAllPages] > 0 || *r.prof.Data.Preload > 0
-	needSMAPI := r.prof.Mix[MixSkillCredentials] > 0
 	sims := make([]*simClient, n)
 	tokens := make([][2]string, n)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(16)
 	for i := range n {
 		g.Go(func() error {
-			sc := &simClient{lwa: r.transport(nil)}
-			if needLocker {
-				tp, err := r.cfg.Tokens(customers[i%len(customers)], "customer", "HARNESS_CUSTOMER_REFRESH_TOKEN")
-				if err != nil {
-					return err
-				}
-				tok, err := tp.Token(gctx)
-				if err != nil {
-					return fmt.Errorf("client %d: customer token: %w", i, err)
-				}
-				tokens[i][0] = tok
-				tr := r.transport(tp)
-				sc.locker = tr
-				sc.pager, err = clients.NewLocker(r.ep.Locker, &http.Client{Transport: tr})
-				if err != nil {
-					return err
-				}
-				gen := NewDataGen(r.prof.Data.Seed)
-				for j := range *r.prof.Data.Preload {
-					if err := sc.pager.CreateThreadNetworkRaw(gctx, gen.PreloadNetwork(i, j)); err != nil && !errors.Is(err, clients.ErrConflict) {
-						return fmt.Errorf("client %d: preload network %d: %w", i, j, err)
-					}
-				}
-			}
-			if needSMAPI {
-				tp, err := r.cfg.VendorTokens()
-				if err != nil {
-					return err
-				}
-				tok, err := tp.Token(gctx)
-				if err != nil {
-					return fmt.Errorf("client %d: vendor token: %w", i, err)
-				}
-				tokens[i][1] = tok
-				sc.smapi = r.transport(tp)
-			}
-			sims[i] = sc
-			return nil
+			sc, toks, err := r.setupClient(gctx, i)
+			sims[i], tokens[i] = sc, toks
+			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, notes, err
 	}
 	if r.cfg.AccessToken == "" {
-		seen := map[string]int{}
-		for i, t := range tokens {
-			for _, tok := range t {
-				if tok == "" {
-					continue
-				}
-				if j, dup := seen[tok]; dup {
-					return nil, notes, fmt.Errorf("simulated clients %d and %d were given the same access token (%s); per-client throttling needs distinct tokens", j, i, redact.ClientID(tok))
-				}
-				seen[tok] = i
-			}
-		}
-	}
-	for _, sc := range sims {
-		if sc.locker == nil {
-			sc.locker = missingTransport("customer")
-		}
-		if sc.smapi == nil {
-			sc.smapi = missingTransport("vendor")
+		if err := distinctTokens(tokens); err != nil {
+			return nil, notes, err
 		}
 	}
 	return sims, notes, nil
+}
+
+// setupClient sets up simulated client i: a Credential Locker client with
+// its own customer token (and its preloaded networks) when the mix needs
+// one, an SMAPI client with its own vendor token likewise, and the token
+// operation's client. It returns the access tokens (customer, vendor) it got.
+func (r *run) setupClient(ctx context.Context, i int) (*simClient, [2]string, error) {
+	var toks [2]string
+	sc := &simClient{lwa: r.transport(nil), locker: missingTransport("customer"), smapi: missingTransport("vendor")}
+	needLocker := r.prof.Mix[MixCreate]+r.prof.Mix[MixGet]+r.prof.Mix[MixGetAllPages] > 0 || *r.prof.Data.Preload > 0
+	if needLocker {
+		customers := []redact.Secret{r.cfg.CustomerRefreshToken}
+		if r.cfg.CustomerBRefreshToken != "" {
+			customers = append(customers, r.cfg.CustomerBRefreshToken)
+		}
+		tp, err := r.cfg.Tokens(customers[i%len(customers)], "customer", "HARNESS_CUSTOMER_REFRESH_TOKEN")
+		if err != nil {
+			return nil, toks, err
+		}
+		if toks[0], err = tp.Token(ctx); err != nil {
+			return nil, toks, fmt.Errorf("client %d: customer token: %w", i, err)
+		}
+		tr := r.transport(tp)
+		sc.locker = tr
+		if sc.pager, err = clients.NewLocker(r.ep.Locker, &http.Client{Transport: tr}); err != nil {
+			return nil, toks, err
+		}
+		gen := NewDataGen(r.prof.Data.Seed)
+		for j := range *r.prof.Data.Preload {
+			if err := sc.pager.CreateThreadNetworkRaw(ctx, gen.PreloadNetwork(i, j)); err != nil && !errors.Is(err, clients.ErrConflict) {
+				return nil, toks, fmt.Errorf("client %d: preload network %d: %w", i, j, err)
+			}
+		}
+	}
+	if r.prof.Mix[MixSkillCredentials] > 0 {
+		tp, err := r.cfg.VendorTokens()
+		if err != nil {
+			return nil, toks, err
+		}
+		if toks[1], err = tp.Token(ctx); err != nil {
+			return nil, toks, fmt.Errorf("client %d: vendor token: %w", i, err)
+		}
+		sc.smapi = r.transport(tp)
+	}
+	return sc, toks, nil
+}
+
+// distinctTokens refuses simulated clients that share an access token:
+// per-client throttling (and the back-off rules, per client) need their own.
+func distinctTokens(tokens [][2]string) error {
+	seen := map[string]int{}
+	for i, t := range tokens {
+		for _, tok := range t {
+			if tok == "" {
+				continue
+			}
+			if j, dup := seen[tok]; dup {
+				return fmt.Errorf("simulated clients %d and %d were given the same access token (%s); per-client throttling needs distinct tokens", j, i, redact.ClientID(tok))
+			}
+			seen[tok] = i
+		}
+	}
+	return nil
 }
 
 type missingTransport string

@@ -89,29 +89,59 @@ thresholds:
 `, policy, faults)
 }
 
+// sustained is a storm that throttles nearly every answer (≥ 95 % 429, so
+// rule C5 applies), for clients with the standard policy and the given
+// clients.retryBudget line (or none).
+func sustained(budget string) string {
+	return `
+name: sustained
+duration: 3s
+pacer: {type: constant, rate: 30}
+mix: {get: 1}
+data: {seed: 9, preload: 1}
+clients:
+  count: 2
+  retry: {policy: standard, base: 100ms, cap: 1s, maxAttempts: 3}
+` + budget + `
+mock:
+  rateLimit: {operation: "*", rate: 0.2, burst: 1, retryAfter: 1}
+thresholds:
+  allowStatuses: [429]
+  backoff: required
+`
+}
+
 // TestBackoffCompliance: the compliant policy passes, each deliberately
-// non-compliant one is flagged by both views and fails the run. The four
-// runs go at once; each is graded in its own subtest.
+// non-compliant one is flagged by both views and fails the run; under
+// sustained throttling, clients.retryBudget (its own quota per service
+// client of each simulated client) has C5 graded against a budgeted
+// client's bound (≤ 1.1 attempts per call) and pass, where the same storm
+// without a budget amplifies to the policy's attempt bound. The runs go at
+// once; each is graded in its own subtest.
 func TestBackoffCompliance(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		policy string
-		faults string
-		pass   bool
-		rule   string // a rule that must fail
+		name    string
+		profile string
+		pass    bool
+		rule    string  // a rule that must fail
+		c5Bound float64 // C5's bound, when checked
+		c5Above bool    // C5's amplification exceeds the budget bound
 	}{
-		{"standard", "[]", true, ""},
-		{"immediate", "[]", false, "C1"},
-		{"ignore-retry-after", "[]", false, "C1"},
+		{"standard", throttled("standard", "[]"), true, "", 0, false},
+		{"immediate", throttled("immediate", "[]"), false, "C1", 0, false},
+		{"ignore-retry-after", throttled("ignore-retry-after", "[]"), false, "C1", 0, false},
 		// 403s on skill credentials: retrying them breaks C2.
-		{"retry-non-retryable", `[{operation: getSkillCredentials, status: 403, probability: 1, count: 1000}]`, false, "C2"},
+		{"retry-non-retryable", throttled("retry-non-retryable", `[{operation: getSkillCredentials, status: 403, probability: 1, count: 1000}]`), false, "C2", 0, false},
+		{"retry budget", sustained("  retryBudget: {capacity: 10, cost: 5}"), true, "", compliance.BudgetBound, false},
+		{"no retry budget", sustained(""), true, "", 3, true},
 	}
 	waits := make([]func(*testing.T) (*loadgen.Summary, string), len(tests))
 	for i, tt := range tests {
-		waits[i] = startRun(t, context.Background(), profile(t, throttled(tt.policy, tt.faults)), nil)
+		waits[i] = startRun(t, context.Background(), profile(t, tt.profile), nil)
 	}
 	for i, tt := range tests {
-		t.Run(tt.policy, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			sum, _ := waits[i](t)
 			c := sum.Compliance
 			if c == nil || c.Client == nil || c.Server == nil {
@@ -129,6 +159,14 @@ func TestBackoffCompliance(t *testing.T) {
 			}
 			if throttled == 0 {
 				t.Errorf("no attempt was answered 429: the storm did not throttle (%+v)", sum.Attempts)
+			}
+			if tt.c5Bound > 0 {
+				for _, v := range []*compliance.Verdict{c.Client, c.Server} {
+					r, _ := v.Rule("C5")
+					if r.Critical != tt.c5Bound || r.Status != compliance.StatusPass || (r.Statistic > compliance.BudgetBound) != tt.c5Above {
+						t.Errorf("C5 = %+v, want a pass against %g with amplification above %g: %v", r, tt.c5Bound, compliance.BudgetBound, tt.c5Above)
+					}
+				}
 			}
 			if tt.pass {
 				// Evidence: C1 saw retries, and 429s were answered.
@@ -405,59 +443,33 @@ func networkKey(t *testing.T, body []byte) []string {
 	return []string{b.N.Key, b.N.PSKc}
 }
 
-// TestRetryBudget: under sustained throttling, clients.retryBudget gives
-// every service client of every simulated client its own quota; C5 is then
-// graded against a budgeted client's bound (≤ 1.1 attempts per call) and
-// passes, where the same storm without a budget amplifies to the policy's
-// attempt bound. Both runs go at once.
-func TestRetryBudget(t *testing.T) {
+// TestMaxPacer: type max sends as fast as its workers go (a closed model):
+// with 2 workers and every answer delayed 20 ms, at most ~100 hits/s, and a
+// hit's latency is its service time (no schedule, so no queueing counted).
+func TestMaxPacer(t *testing.T) {
 	t.Parallel()
-	storm := func(budget string) string {
-		return `
-duration: 3s
-pacer: {type: constant, rate: 30}
+	p := profile(t, `
+duration: 1s
+pacer: {type: max, workers: 2}
 mix: {get: 1}
-data: {seed: 9, preload: 1}
-clients:
-  count: 2
-  retry: {policy: standard, base: 100ms, cap: 1s, maxAttempts: 3}
-` + budget + `
+data: {preload: 1}
+clients: {count: 1}
 mock:
-  rateLimit: {operation: "*", rate: 0.2, burst: 1, retryAfter: 1}
-thresholds:
-  allowStatuses: [429]
-  backoff: required
-`
+  faults: [{operation: getThreadNetworks, delayMs: 20, probability: 1, count: 100000}]
+thresholds: {backoff: off}
+`)
+	sum, _ := run(t, context.Background(), p, nil)
+	all := sum.All
+	if all.Requests < 10 || all.Requests > 110 {
+		t.Errorf("2 workers at 20 ms per hit should send about 100 hits in 1 s, sent %d", all.Requests)
 	}
-	budgeted := startRun(t, context.Background(), profile(t, storm("  retryBudget: {capacity: 10, cost: 5}")), nil)
-	plain := startRun(t, context.Background(), profile(t, storm("")), nil)
-	c5 := func(t *testing.T, sum *loadgen.Summary) (client, server compliance.Rule) {
-		t.Helper()
-		c := sum.Compliance
-		if c == nil || c.Client == nil || c.Server == nil {
-			t.Fatalf("no compliance verdict with both views: %+v", c)
-		}
-		client, _ = c.Client.Rule("C5")
-		server, _ = c.Server.Rule("C5")
-		return client, server
+	if all.Successes != all.Requests {
+		t.Errorf("%d of %d hits succeeded: %v", all.Successes, all.Requests, all.Statuses)
 	}
-	t.Run("budget", func(t *testing.T) {
-		sum, _ := budgeted(t)
-		cr, sr := c5(t, sum)
-		for _, r := range []compliance.Rule{cr, sr} {
-			if r.Critical != compliance.BudgetBound || r.Status != compliance.StatusPass || r.Statistic > compliance.BudgetBound {
-				t.Errorf("C5 = %+v, want a pass against the budget bound %g", r, compliance.BudgetBound)
-			}
-		}
-		if !sum.Pass {
-			t.Errorf("run failed: %v %v", sum.Failed(), sum.Compliance.Reasons)
-		}
-	})
-	t.Run("no budget", func(t *testing.T) {
-		sum, _ := plain(t)
-		cr, _ := c5(t, sum)
-		if cr.Critical != 3 || cr.N == 0 || cr.Statistic <= compliance.BudgetBound {
-			t.Errorf("C5 = %+v, want graded against maxAttempts 3 with amplification above %g", cr, compliance.BudgetBound)
-		}
-	})
+	if all.Latency.P50 < 20*time.Millisecond || all.Latency.P50 > 200*time.Millisecond {
+		t.Errorf("p50 %s, want the ~20 ms service time", all.Latency.P50)
+	}
+	if sum.PlannedHits != 0 || !strings.Contains(sum.Pacer, "closed model") {
+		t.Errorf("planned %d hits, pacer %q: a max pacer plans none", sum.PlannedHits, sum.Pacer)
+	}
 }

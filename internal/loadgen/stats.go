@@ -1,8 +1,10 @@
 package loadgen
 
 import (
+	"cmp"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -257,26 +259,15 @@ const maxSteps = 1000
 
 func (a *aggregator) opSummaries() []OpSummary {
 	var out []OpSummary
-	names := make([]string, 0, len(a.ops))
-	for n := range a.ops {
-		names = append(names, n)
+	// Report order: the mix operations first, then any other name A–Z.
+	rank := func(n string) int {
+		if i := slices.Index(MixOperations(), n); i >= 0 {
+			return i
+		}
+		return len(MixOperations())
 	}
-	order := map[string]int{}
-	for i, n := range MixOperations() {
-		order[n] = i + 1
-	}
-	sort.Slice(names, func(i, j int) bool {
-		oi, oj := order[names[i]], order[names[j]]
-		if oi == 0 {
-			oi = 100
-		}
-		if oj == 0 {
-			oj = 100
-		}
-		if oi != oj {
-			return oi < oj
-		}
-		return names[i] < names[j]
+	names := slices.SortedFunc(maps.Keys(a.ops), func(x, y string) int {
+		return cmp.Or(cmp.Compare(rank(x), rank(y)), strings.Compare(x, y))
 	})
 	for _, n := range names {
 		out = append(out, a.ops[n].summary(n, 0))
@@ -289,11 +280,7 @@ func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummar
 	if a.step == nil {
 		return nil, 0
 	}
-	idx := make([]int, 0, len(a.steps))
-	for k := range a.steps {
-		idx = append(idx, k)
-	}
-	sort.Ints(idx)
+	idx := slices.Sorted(maps.Keys(a.steps))
 	minAch := slo.MinAchieved
 	if minAch == 0 {
 		minAch = 0.95

@@ -208,13 +208,15 @@ func TestJournalEntry(t *testing.T) {
 		Time: e.clock.Now(), AnsweredAt: e.clock.Now(), Operation: contract.OpGetThreadNetworks,
 		Method: "GET", Path: contract.ThreadNetworksPath, Client: redact.ClientID(tok),
 		Key: contract.RequestKey("GET", r.req.URL.RequestURI(), nil), Status: 200,
+		Authorization: true, Token: redact.ClientID(tok),
 	}
 	if last != want {
 		t.Fatalf("journal entry\n got %+v\nwant %+v", last, want)
 	}
 	// the token request is journaled under the client id and refresh token
-	if js[0].Client != redact.TokenRequestClientID(contract.MockLWAClientID, contract.MockCustomerARefresh) {
-		t.Fatalf("token entry client %q", js[0].Client)
+	if js[0].Client != redact.TokenRequestClientID(contract.MockLWAClientID, contract.MockCustomerARefresh) ||
+		js[0].GrantType != "refresh_token" || js[0].Token != redact.ClientID(contract.MockCustomerARefresh) || js[0].Authorization {
+		t.Fatalf("token entry %+v", js[0])
 	}
 	// ring buffer: only the last 3 remain, oldest first
 	for i := range 5 {

@@ -119,14 +119,15 @@ type bucket struct {
 }
 
 // allow takes a token from the bucket of (rule, client) at now; when it is
-// empty it returns false and the Retry-After to send.
-func (rl *rateLimits) allow(op, client string, now time.Time) (bool, int) {
+// empty it returns false, the Retry-After to send and whether to send it as
+// an HTTP-date.
+func (rl *rateLimits) allow(op, client string, now time.Time) (bool, int, bool) {
 	rl.mu.Lock()
 	defer rl.mu.Unlock()
 	rule, ok := rl.rules[op]
 	if !ok {
 		if rule, ok = rl.rules["*"]; !ok {
-			return true, 0
+			return true, 0, false
 		}
 	}
 	k := bucketKey{rule.Operation, client}
@@ -139,7 +140,7 @@ func (rl *rateLimits) allow(op, client string, now time.Time) (bool, int) {
 		rl.buckets[k] = b
 	}
 	if b.lim.AllowN(now, 1) {
-		return true, 0
+		return true, 0, false
 	}
 	ra := rule.RetryAfter
 	if ra <= 0 {
@@ -149,7 +150,7 @@ func (rl *rateLimits) allow(op, client string, now time.Time) (bool, int) {
 			ra = 1
 		}
 	}
-	return false, ra
+	return false, ra, rule.RetryAfterDate
 }
 
 func (rl *rateLimits) set(l mockcontrol.RateLimit) {
@@ -255,6 +256,51 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		default:
 			controlMethod(w, "GET, DELETE")
 		}
+	case name == "tokens":
+		if r.Method != http.MethodPost {
+			controlMethod(w, "POST")
+			return
+		}
+		var m mockcontrol.MintRequest
+		if !decodeControl(w, r, &m) {
+			return
+		}
+		if err := m.Validate(); err != nil {
+			controlError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		who := s.refresh[m.RefreshToken]
+		if who == nil {
+			controlError(w, http.StatusBadRequest, "refreshToken: is not the refresh token of any identity of the fixtures: use one listed in docs/mock.md or in --fixtures")
+			return
+		}
+		life := s.tokenTTL
+		if m.ExpiresIn != nil {
+			life = time.Duration(*m.ExpiresIn) * time.Second
+		}
+		exp := s.now().Add(life)
+		controlJSON(w, http.StatusCreated, mockcontrol.MintedToken{
+			AccessToken: s.sign.issueAccess(who.kind, who.id, exp), ExpiresAt: exp.UTC(),
+		})
+	case name == "revoke":
+		if r.Method != http.MethodPost {
+			controlMethod(w, "POST")
+			return
+		}
+		var rv mockcontrol.RevokeRequest
+		if !decodeControl(w, r, &rv) {
+			return
+		}
+		if err := rv.Validate(); err != nil {
+			controlError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if s.refresh[rv.RefreshToken] == nil {
+			controlError(w, http.StatusBadRequest, "refreshToken: is not the refresh token of any identity of the fixtures: use one listed in docs/mock.md or in --fixtures")
+			return
+		}
+		s.revoked.add(rv.RefreshToken)
+		w.WriteHeader(http.StatusNoContent)
 	case name == "reset":
 		if r.Method != http.MethodPost {
 			controlMethod(w, "POST")
@@ -269,7 +315,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 		}
 		controlJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	default:
-		controlError(w, http.StatusNotFound, "no such control call: see docs/mock.md (faults, ratelimit, journal, reset, health)")
+		controlError(w, http.StatusNotFound, "no such control call: see docs/mock.md (faults, ratelimit, journal, tokens, revoke, reset, health)")
 	}
 }
 

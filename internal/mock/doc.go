@@ -1,7 +1,8 @@
 // Package mock is a faithful, programmable, in-process mock of the Credential
 // Locker API, the SMAPI Skill Credentials API and Login with Amazon, served
 // over real HTTP. Its control API under /__harness/ injects faults, sets rate
-// limits, exposes a request journal and resets state; package mockcontrol
+// limits, mints (possibly expired) access tokens, revokes refresh tokens,
+// exposes a request journal and resets state; package mockcontrol
 // holds its wire types (and their checks) and its Go client.
 //
 // New builds the http.Handler (all three services, the control API and

@@ -15,6 +15,12 @@ import (
 // The Locker codes are an assumption (contract.md): the reference documents
 // only that a code and a message come back.
 
+// CodeAlreadyExists is the Credential Locker code of a 409 (create of a
+// network the customer already has), as api/openapi.yaml's example and
+// docs/contract.md (A3) give it. A real duplicate and an injected 409 both
+// answer it.
+const CodeAlreadyExists = "THREAD_NETWORK_ALREADY_EXISTS"
+
 type lockerError struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
@@ -49,7 +55,7 @@ func codeFor(status int) string {
 	case http.StatusMethodNotAllowed:
 		return "METHOD_NOT_ALLOWED"
 	case http.StatusConflict:
-		return "THREAD_NETWORK_ALREADY_EXISTS"
+		return CodeAlreadyExists
 	case http.StatusRequestEntityTooLarge:
 		return "PAYLOAD_TOO_LARGE"
 	case http.StatusTooManyRequests:

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/userfile"
 )
 
 // Fixture modes.
@@ -33,6 +37,8 @@ type Fixtures struct {
 	Vendors   []Vendor   `yaml:"vendors,omitempty" json:"vendors,omitempty"`
 	Skills    []Skill    `yaml:"skills,omitempty" json:"skills,omitempty"`
 	Customers []Customer `yaml:"customers,omitempty" json:"customers,omitempty"`
+
+	src *fixtureSource // set by LoadFixtures/ParseFixtures: file indexes and lines for Validate
 }
 
 // Client is an LWA client.
@@ -124,86 +130,435 @@ func DefaultFixtures() *Fixtures {
 	}
 }
 
+// MaxFixturesBytes bounds a fixtures file (LoadFixtures refuses a larger
+// one before parsing it).
+const MaxFixturesBytes = 1 << 20
+
 // LoadFixtures reads a fixtures file (YAML, or JSON which is YAML too) and
 // returns the fixtures the mock should use: the built-in identities extended
 // by the file (mode: extend, the default) or the file alone (mode: replace).
-// Errors name the file, the field and the fix.
+// Only a regular file of at most MaxFixturesBytes is read (userfile.Read).
+// Errors name the file, the line, the field (indexes as in the file) and
+// the fix, one per line: "fixtures.yaml:12: clients[0].colour: unknown
+// field; known fields: id, secret, vendor".
 func LoadFixtures(path string) (*Fixtures, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := userfile.Read(path, MaxFixturesBytes)
 	if err != nil {
 		return nil, fmt.Errorf("fixtures: %w", err)
 	}
-	f, err := ParseFixtures(raw)
-	if err != nil {
-		return nil, fmt.Errorf("fixtures %s: %w", path, err)
-	}
-	return f, nil
+	return parseFixtures(raw, path)
 }
 
 // ParseFixtures parses fixtures from YAML or JSON and merges them with the
-// built-in identities according to their mode; see LoadFixtures.
-func ParseFixtures(raw []byte) (*Fixtures, error) {
-	var f Fixtures
+// built-in identities according to their mode; see LoadFixtures. Its errors
+// start with "line N: ".
+func ParseFixtures(raw []byte) (*Fixtures, error) { return parseFixtures(raw, "") }
+
+// fixtureSource is where merged fixtures came from: for each section, the
+// index in the file of each merged entry (-1: built-in), and the line of
+// each field path of the file (indexes as in the file).
+type fixtureSource struct {
+	name  string
+	idx   map[string][]int
+	lines map[string]int
+}
+
+// fixtureProblem is one problem of a fixtures file.
+type fixtureProblem struct {
+	line       int
+	field, msg string
+	file       string
+}
+
+func (p fixtureProblem) String() string {
+	loc := ""
+	switch {
+	case p.file != "" && p.line > 0:
+		loc = fmt.Sprintf("%s:%d: ", p.file, p.line)
+	case p.file != "":
+		loc = p.file + ": "
+	case p.line > 0:
+		loc = fmt.Sprintf("line %d: ", p.line)
+	}
+	if p.field == "" {
+		return loc + p.msg
+	}
+	return loc + p.field + ": " + p.msg
+}
+
+// joinProblems sorts problems by line and joins them, one per line.
+func joinProblems(ps []fixtureProblem) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].line < ps[j].line })
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = errors.New(p.String())
+	}
+	return errors.Join(errs...)
+}
+
+// yamlLine matches yaml.v3's syntax errors ("yaml: line 3: ...").
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxProblem rephrases a yaml.v3 parse error: the line, and the
+// parser's own words after "YAML syntax:", never a Go type name.
+func syntaxProblem(err error, file string) fixtureProblem {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return fixtureProblem{file: file, line: n, msg: "YAML syntax: " + m[2] + " (see docs/mock.md for the format)"}
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	return fixtureProblem{file: file, msg: "YAML syntax: " + msg + " (see docs/mock.md for the format)"}
+}
+
+func parseFixtures(raw []byte, file string) (*Fixtures, error) {
+	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("the file is empty: add at least `mode: extend` (see docs/mock.md)")
+			return nil, joinProblems([]fixtureProblem{{file: file, msg: "the file is empty: add at least `mode: extend` (see docs/mock.md)"}})
 		}
-		return nil, fmt.Errorf("%w (see docs/mock.md for the format)", err)
+		return nil, joinProblems([]fixtureProblem{syntaxProblem(err, file)})
+	}
+	var second yaml.Node
+	switch err := dec.Decode(&second); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, joinProblems([]fixtureProblem{syntaxProblem(err, file)})
+	default:
+		return nil, joinProblems([]fixtureProblem{{file: file, line: second.Line,
+			msg: "a second YAML document (after ---): put all fixtures in one document"}})
+	}
+	top := &doc
+	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
+		top = top.Content[0]
+	}
+	if top.Kind == 0 || (top.Kind == yaml.ScalarNode && top.Tag == "!!null") {
+		return nil, joinProblems([]fixtureProblem{{file: file, msg: "the file is empty: add at least `mode: extend` (see docs/mock.md)"}})
+	}
+	w := &fixtureWalker{file: file, lines: map[string]int{}}
+	w.walk(top, reflect.TypeFor[Fixtures](), "")
+	if len(w.problems) > 0 {
+		return nil, joinProblems(w.problems)
+	}
+	var f Fixtures
+	if err := top.Decode(&f); err != nil { // the walk checked the shape: should not happen
+		return nil, joinProblems([]fixtureProblem{{file: file, line: top.Line, msg: "a value has the wrong type (see docs/mock.md for the format)"}})
 	}
 	switch f.Mode {
 	case "":
 		f.Mode = ModeExtend
 	case ModeExtend, ModeReplace:
 	default:
-		return nil, fmt.Errorf("mode: %q is not a mode: use \"extend\" (add to the built-in identities) or \"replace\"", f.Mode)
+		return nil, joinProblems([]fixtureProblem{{file: file, line: w.lines["mode"], field: "mode",
+			msg: fmt.Sprintf("%s is not a mode: use \"extend\" (add to the built-in identities) or \"replace\"", shown(f.Mode))}})
 	}
+	if ps := duplicateIDs(&f, w.lines, file); len(ps) > 0 {
+		return nil, joinProblems(ps)
+	}
+	src := &fixtureSource{name: file, lines: w.lines, idx: map[string][]int{}}
 	out := &f
 	if f.Mode == ModeExtend {
-		out = mergeFixtures(DefaultFixtures(), &f)
+		out = mergeFixtures(DefaultFixtures(), &f, src.idx)
+	} else {
+		for sec, n := range map[string]int{"clients": len(f.Clients), "vendors": len(f.Vendors), "skills": len(f.Skills), "customers": len(f.Customers)} {
+			ix := make([]int, n)
+			for i := range ix {
+				ix[i] = i
+			}
+			src.idx[sec] = ix
+		}
 	}
+	out.src = src
 	if err := out.Validate(); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// mergeFixtures adds ext to base; an entry of ext with the id of an entry of
-// base replaces it.
-func mergeFixtures(base, ext *Fixtures) *Fixtures {
-	out := &Fixtures{Mode: ModeExtend}
-	out.Clients = mergeByID(base.Clients, ext.Clients, func(c Client) string { return c.ID })
-	out.Vendors = mergeByID(base.Vendors, ext.Vendors, func(v Vendor) string { return v.ID })
-	out.Skills = mergeByID(base.Skills, ext.Skills, func(s Skill) string { return s.ID })
-	out.Customers = mergeByID(base.Customers, ext.Customers, func(c Customer) string { return c.ID })
-	return out
+// duplicateIDs reports ids given twice in one section of the file, naming
+// both lines (merging would otherwise keep the last one silently).
+func duplicateIDs(f *Fixtures, lines map[string]int, file string) []fixtureProblem {
+	var ps []fixtureProblem
+	check := func(section, what string, ids []string) {
+		first := map[string]int{}
+		for i, id := range ids {
+			if id == "" {
+				continue
+			}
+			if j, ok := first[id]; ok {
+				prev := fmt.Sprintf("%s[%d]", section, j)
+				p := fmt.Sprintf("%s[%d].id", section, i)
+				ps = append(ps, fixtureProblem{file: file, line: lineOf(lines, p), field: p,
+					msg: fmt.Sprintf("%s is also the id of %s (line %d): give each %s its own id", shown(id), prev, lineOf(lines, prev+".id"), what)})
+				continue
+			}
+			first[id] = i
+		}
+	}
+	check("clients", "client", ids(f.Clients, func(c Client) string { return c.ID }))
+	check("vendors", "vendor", ids(f.Vendors, func(v Vendor) string { return v.ID }))
+	check("skills", "skill", ids(f.Skills, func(s Skill) string { return s.ID }))
+	check("customers", "customer", ids(f.Customers, func(c Customer) string { return c.ID }))
+	return ps
 }
 
-func mergeByID[T any](base, ext []T, id func(T) string) []T {
-	out := append([]T(nil), base...)
-	for _, e := range ext {
-		replaced := false
-		for i := range out {
-			if id(out[i]) == id(e) {
-				out[i], replaced = e, true
-				break
-			}
-		}
-		if !replaced {
-			out = append(out, e)
-		}
+func ids[T any](xs []T, id func(T) string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = id(x)
 	}
 	return out
 }
 
+// lineOf is the line of path, or of its nearest enclosing path the file
+// has (0: unknown).
+func lineOf(lines map[string]int, path string) int {
+	for path != "" {
+		if n, ok := lines[path]; ok {
+			return n
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return 0
+}
+
+// fixtureWalker checks a YAML node tree against the Fixtures types (by
+// their yaml tags) before decoding: unknown and repeated keys, lists where
+// a list belongs, numbers and booleans that parse, and no aliases. It
+// records the line of every field path, with indexes as in the file.
+type fixtureWalker struct {
+	file     string
+	lines    map[string]int
+	problems []fixtureProblem
+}
+
+func (w *fixtureWalker) add(n *yaml.Node, path, msg string) {
+	w.problems = append(w.problems, fixtureProblem{file: w.file, line: n.Line, field: path, msg: msg})
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping (key: value)"
+	}
+	return "a single value"
+}
+
+func (w *fixtureWalker) walk(n *yaml.Node, t reflect.Type, path string) {
+	if path != "" {
+		w.lines[path] = n.Line
+	}
+	if n.Kind == yaml.AliasNode {
+		w.add(n, path, "YAML aliases (*name) are not supported in fixtures: write the value out")
+		return
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return // absent: the zero value
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			w.add(n, path, "must be a mapping (key: value lines), not "+kindName(n))
+			return
+		}
+		fields, names := yamlFields(t)
+		seen := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			kp := keyName(k.Value)
+			if path != "" {
+				kp = path + "." + kp
+			}
+			switch {
+			case k.Kind != yaml.ScalarNode:
+				w.add(k, path, "a key must be a plain name, not "+kindName(k))
+				continue
+			case k.Value == "<<":
+				w.add(k, path, "YAML merge keys (<<) are not supported in fixtures: write the fields out")
+				continue
+			}
+			ft, ok := fields[k.Value]
+			if !ok {
+				w.add(k, kp, "unknown field; known fields: "+strings.Join(names, ", "))
+				continue
+			}
+			if first, ok := seen[k.Value]; ok {
+				w.add(k, kp, fmt.Sprintf("is given twice (first at line %d): keep one", first))
+				continue
+			}
+			seen[k.Value] = k.Line
+			w.walk(v, ft, kp)
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			w.add(n, path, "must be a list (lines starting with '- ', or [ ... ]), not "+kindName(n))
+			return
+		}
+		for i, e := range n.Content {
+			w.walk(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+		}
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode {
+			w.add(n, path, "must be a string, not "+kindName(n))
+		}
+	case reflect.Int:
+		var v int
+		if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
+			w.add(n, path, "must be a whole number")
+		}
+	case reflect.Bool:
+		var v bool
+		if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
+			w.add(n, path, "must be true or false")
+		}
+	default:
+		w.add(n, path, "has a type the fixtures do not use")
+	}
+}
+
+// shown is a value the user gave, as an error quotes it: quoted, and cut
+// to 40 bytes so that an error stays one readable line. Never use it on a
+// secret.
+func shown(v string) string {
+	if len(v) > 40 {
+		return strconv.Quote(strings.ToValidUTF8(v[:40], "")) + "…"
+	}
+	return strconv.Quote(v)
+}
+
+// keyName is a key as an error shows it: as it is when it looks like a
+// field name, else quoted and cut to 40 bytes (it came from the user).
+func keyName(k string) string {
+	plain := k != "" && len(k) <= 64
+	for i := 0; plain && i < len(k); i++ {
+		c := k[i]
+		plain = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-'
+	}
+	if plain {
+		return k
+	}
+	if len(k) > 40 {
+		k = strings.ToValidUTF8(k[:40], "") + "…"
+	}
+	return strconv.Quote(k)
+}
+
+// yamlFields maps the yaml names of t's exported fields to their types,
+// and lists the names in declaration order.
+func yamlFields(t reflect.Type) (map[string]reflect.Type, []string) {
+	m := map[string]reflect.Type{}
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(sf.Name)
+		}
+		m[name] = sf.Type
+		names = append(names, name)
+	}
+	return m, names
+}
+
+// mergeFixtures adds ext to base; an entry of ext with the id of an entry of
+// base replaces it. idx receives, per section, the index in ext of each
+// merged entry (-1: from base).
+func mergeFixtures(base, ext *Fixtures, idx map[string][]int) *Fixtures {
+	out := &Fixtures{Mode: ModeExtend}
+	out.Clients, idx["clients"] = mergeByID(base.Clients, ext.Clients, func(c Client) string { return c.ID })
+	out.Vendors, idx["vendors"] = mergeByID(base.Vendors, ext.Vendors, func(v Vendor) string { return v.ID })
+	out.Skills, idx["skills"] = mergeByID(base.Skills, ext.Skills, func(s Skill) string { return s.ID })
+	out.Customers, idx["customers"] = mergeByID(base.Customers, ext.Customers, func(c Customer) string { return c.ID })
+	return out
+}
+
+// mergeByID returns base with ext's entries replacing those of the same id
+// and the others appended, and for each entry its index in ext (-1: base).
+// Ids are unique within ext (duplicateIDs checked that).
+func mergeByID[T any](base, ext []T, id func(T) string) ([]T, []int) {
+	out := append([]T(nil), base...)
+	from := make([]int, len(base), len(base)+len(ext))
+	pos := make(map[string]int, len(base)+len(ext))
+	for i := range out {
+		from[i] = -1
+		if _, ok := pos[id(out[i])]; !ok {
+			pos[id(out[i])] = i
+		}
+	}
+	for j, e := range ext {
+		if i, ok := pos[id(e)]; ok && id(e) != "" {
+			out[i], from[i] = e, j
+			continue
+		}
+		pos[id(e)] = len(out)
+		out = append(out, e)
+		from = append(from, j)
+	}
+	return out, from
+}
+
 // Validate checks the fixtures: required fields, unique ids and credentials,
 // references, form-safe credentials and valid pre-seeded networks. The error
-// names the field (e.g. "customers[1].refreshToken") and the fix.
+// names the field (e.g. "customers[1].refreshToken") and the fix, one
+// problem per line. Fixtures from LoadFixtures or ParseFixtures are named
+// as in their file, with its name and the line; a problem that only a
+// built-in identity shows is reported on the file's entry it clashes with.
 func (f *Fixtures) Validate() error {
-	var errs []error
+	var ps []fixtureProblem
+	src := f.src
+	fileName := ""
+	if src != nil {
+		fileName = src.name
+	}
+	// label names entry i of a merged section: by its index in the file,
+	// or as a built-in identity.
+	label := func(section string, i int, id string) string {
+		if src == nil || i >= len(src.idx[section]) {
+			return fmt.Sprintf("%s[%d]", section, i)
+		}
+		if k := src.idx[section][i]; k >= 0 {
+			return fmt.Sprintf("%s[%d]", section, k)
+		}
+		return fmt.Sprintf("the built-in %s %s", strings.TrimSuffix(section, "s"), shown(id))
+	}
+	builtin := func(field string) bool { return strings.HasPrefix(field, "the built-in ") }
 	add := func(field, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...)))
+		p := fixtureProblem{file: fileName, field: field, msg: fmt.Sprintf(format, a...)}
+		if src != nil {
+			p.line = lineOf(src.lines, field)
+		}
+		ps = append(ps, p)
+	}
+	// entry is the entry of a field path ("customers[0].refreshToken" →
+	// "customers[0]"); field names hold no '.'.
+	entry := func(field string) string { return field[:max(0, strings.LastIndexByte(field, '.'))] }
+	// clash reports that field's value is already used by prevField's
+	// entry, whose label the format's last verb receives; when field is a
+	// built-in one and prevField the file's, it is reported on prevField.
+	clash := func(field, prevField, format string, a ...any) {
+		if builtin(field) && !builtin(prevField) {
+			field, prevField = prevField, field
+		}
+		add(field, format, append(a, entry(prevField))...)
 	}
 	credential := func(field, v string, required bool) {
 		if v == "" {
@@ -224,16 +579,16 @@ func (f *Fixtures) Validate() error {
 	}
 	clientIDs := map[string]string{}
 	for i, c := range f.Clients {
-		p := fmt.Sprintf("clients[%d]", i)
+		p := label("clients", i, c.ID)
 		credential(p+".id", c.ID, true)
 		credential(p+".secret", c.Secret, true)
 		if len(c.ID) > 200 {
 			add(p+".id", "is longer than 200 bytes: choose a shorter id")
 		}
 		if prev, ok := clientIDs[c.ID]; ok && c.ID != "" {
-			add(p+".id", "%q is already used by %s: give each client its own id", c.ID, prev)
+			clash(p+".id", prev, "%s is already used by %s: give each client its own id", shown(c.ID))
 		}
-		clientIDs[c.ID] = p
+		clientIDs[c.ID] = p + ".id"
 	}
 	vendors := map[string]bool{}
 	refresh := map[string]string{}
@@ -243,7 +598,7 @@ func (f *Fixtures) Validate() error {
 			return
 		}
 		if prev, ok := m[v]; ok {
-			add(field, "the same %s is already used by %s: %ss must be unique", what, prev, what)
+			clash(field, prev, "the same %s is already used by %s: %[1]ss must be unique", what)
 			return
 		}
 		m[v] = field
@@ -257,12 +612,12 @@ func (f *Fixtures) Validate() error {
 		}
 	}
 	for i, v := range f.Vendors {
-		p := fmt.Sprintf("vendors[%d]", i)
+		p := label("vendors", i, v.ID)
 		idRules(p+".id", v.ID)
 		if v.ID == "" {
 			add(p+".id", "is required")
 		} else if vendors[v.ID] {
-			add(p+".id", "%q is used twice: give each vendor its own id", v.ID)
+			add(p+".id", "%s is used twice: give each vendor its own id", shown(v.ID))
 		}
 		vendors[v.ID] = true
 		credential(p+".refreshToken", v.RefreshToken, true)
@@ -272,12 +627,12 @@ func (f *Fixtures) Validate() error {
 	}
 	for i, c := range f.Clients {
 		if c.Vendor != "" && !vendors[c.Vendor] {
-			add(fmt.Sprintf("clients[%d].vendor", i), "%q is not a vendor id: use one of the vendors' ids or leave it out", c.Vendor)
+			add(label("clients", i, c.ID)+".vendor", "%s is not a vendor id: use one of the vendors' ids or leave it out", shown(c.Vendor))
 		}
 	}
 	skills := map[string]bool{}
 	for i, s := range f.Skills {
-		p := fmt.Sprintf("skills[%d]", i)
+		p := label("skills", i, s.ID)
 		switch {
 		case s.ID == "":
 			add(p+".id", "is required")
@@ -286,11 +641,11 @@ func (f *Fixtures) Validate() error {
 		case strings.ContainsAny(s.ID, "/?#%"):
 			add(p+".id", "contains '/', '?', '#' or '%%': a skill id must be a single path segment")
 		case skills[s.ID]:
-			add(p+".id", "%q is used twice: give each skill its own id", s.ID)
+			add(p+".id", "%s is used twice: give each skill its own id", shown(s.ID))
 		}
 		skills[s.ID] = true
 		if !vendors[s.Vendor] {
-			add(p+".vendor", "%q is not a vendor id: use one of the vendors' ids", s.Vendor)
+			add(p+".vendor", "%s is not a vendor id: use one of the vendors' ids", shown(s.Vendor))
 		}
 		credential(p+".clientId", s.ClientID, true)
 		credential(p+".clientSecret", s.ClientSecret, true)
@@ -298,18 +653,18 @@ func (f *Fixtures) Validate() error {
 			add(p+".clientId", "is longer than 200 bytes: choose a shorter id")
 		}
 		if prev, ok := clientIDs[s.ClientID]; ok && s.ClientID != "" {
-			add(p+".clientId", "%q is already used by %s: the skill's messaging client id must be unique", s.ClientID, prev)
+			clash(p+".clientId", prev, "%s is already used by %s: the skill's messaging client id must be unique", shown(s.ClientID))
 		}
-		clientIDs[s.ClientID] = p
+		clientIDs[s.ClientID] = p + ".clientId"
 	}
 	customers := map[string]bool{}
 	for i, c := range f.Customers {
-		p := fmt.Sprintf("customers[%d]", i)
+		p := label("customers", i, c.ID)
 		idRules(p+".id", c.ID)
 		if c.ID == "" {
 			add(p+".id", "is required")
 		} else if customers[c.ID] || vendors[c.ID] {
-			add(p+".id", "%q is used twice (customer and vendor ids share one name space): choose another id", c.ID)
+			add(p+".id", "%s is used twice (customer and vendor ids share one name space): choose another id", shown(c.ID))
 		}
 		customers[c.ID] = true
 		credential(p+".refreshToken", c.RefreshToken, true)
@@ -330,7 +685,7 @@ func (f *Fixtures) Validate() error {
 			seen[k] = true
 		}
 	}
-	return errors.Join(errs...)
+	return joinProblems(ps)
 }
 
 // fieldError is a semantic validation failure of one field.

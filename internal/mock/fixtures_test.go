@@ -1,10 +1,16 @@
 package mock
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/alexa-harness/harness/internal/userfile"
 )
 
 func TestLoadFixturesExample(t *testing.T) {
@@ -21,6 +27,9 @@ func TestLoadFixturesExample(t *testing.T) {
 	}
 }
 
+// TestParseFixtures: every error names the line, the field with its index
+// in the file (not in the merged list) and the fix, and never carries
+// yaml.v3's own words or a Go type name.
 func TestParseFixtures(t *testing.T) {
 	tests := []struct {
 		name, yaml string
@@ -28,6 +37,8 @@ func TestParseFixtures(t *testing.T) {
 		check      func(t *testing.T, f *Fixtures)
 	}{
 		{name: "empty file", yaml: "", wantErr: []string{"empty"}},
+		{name: "only a comment", yaml: "# nothing\n", wantErr: []string{"empty"}},
+		{name: "null document", yaml: "~", wantErr: []string{"empty"}},
 		{name: "mode only", yaml: "mode: extend", check: func(t *testing.T, f *Fixtures) {
 			if len(f.Customers) != 3 {
 				t.Errorf("customers %d", len(f.Customers))
@@ -51,25 +62,59 @@ customers:
 			}
 		}},
 		{name: "JSON works too", yaml: `{"mode":"replace","clients":[{"id":"c","secret":"s"}]}`},
-		{name: "bad mode", yaml: "mode: merge", wantErr: []string{"mode", "extend", "replace"}},
-		{name: "unknown field", yaml: "customer: []", wantErr: []string{"customer", "not found"}},
-		{name: "plus in secret", yaml: "clients: [{id: c, secret: a+b}]", wantErr: []string{"clients[1].secret", "'+'"}},
-		{name: "ampersand in refresh token", yaml: "vendors: [{id: v, refreshToken: 'Atzr|a&b'}]", wantErr: []string{"vendors[2].refreshToken", "URL-encoding"}},
-		{name: "percent in skill secret", yaml: "skills: [{id: s2, vendor: vendor-a, clientId: x, clientSecret: '50%'}]", wantErr: []string{"skills[1].clientSecret"}},
-		{name: "equals in code", yaml: "customers: [{id: z, refreshToken: Atzr|z, authorizationCode: 'a=b'}]", wantErr: []string{"customers[3].authorizationCode"}},
-		{name: "space in secret", yaml: "clients: [{id: c, secret: 'a b'}]", wantErr: []string{"clients[1].secret", "white space"}},
-		{name: "missing refresh token", yaml: "customers: [{id: z}]", wantErr: []string{"customers[3].refreshToken", "required"}},
-		{name: "duplicate refresh token", yaml: "customers: [{id: z, refreshToken: 'Atzr|harness-customer-a'}]", wantErr: []string{"customers[3].refreshToken", "unique"}},
-		{name: "skill of unknown vendor", yaml: "skills: [{id: s2, vendor: nobody, clientId: x, clientSecret: y}]", wantErr: []string{"skills[1].vendor", "nobody"}},
-		{name: "skill id too long", yaml: "skills: [{id: " + strings.Repeat("s", 256) + ", vendor: vendor-a, clientId: x, clientSecret: y}]", wantErr: []string{"skills[1].id", "255"}},
+		{name: "numbers as strings", yaml: "clients: [{id: 12, secret: 34}]", check: func(t *testing.T, f *Fixtures) {
+			if f.Clients[1].ID != "12" || f.Clients[1].Secret != "34" {
+				t.Errorf("client %+v", f.Clients[1])
+			}
+		}},
+		{name: "bad mode", yaml: "\nmode: merge", wantErr: []string{"line 2: mode: ", "extend", "replace"}},
+		{name: "unknown top-level field", yaml: "customer: []", wantErr: []string{"line 1: customer: unknown field; known fields: mode, clients, vendors, skills, customers"}},
+		{name: "unknown nested field", yaml: "clients:\n  - id: c\n    secret: s\n    colour: red\n",
+			wantErr: []string{"line 4: clients[0].colour: unknown field; known fields: id, secret, vendor"}},
+		{name: "unknown network field", yaml: "customers:\n- id: z\n  refreshToken: Atzr|z\n  networks:\n  - {extendedPanId: p, networkName: n, networkKey: k, channel: 15}\n",
+			wantErr: []string{"line 5: customers[0].networks[0].channel: unknown field; known fields: extendedPanId, networkName, networkKey, pskc, panId, channelNumber, defaultBorderAgentId"}},
+		{name: "list expected", yaml: "clients: {id: c, secret: s}", wantErr: []string{"line 1: clients: must be a list", "not a mapping"}},
+		{name: "mapping expected", yaml: "clients: [c]", wantErr: []string{"line 1: clients[0]: must be a mapping", "not a single value"}},
+		{name: "string expected", yaml: "clients: [{id: [a], secret: s}]", wantErr: []string{"line 1: clients[0].id: must be a string, not a list"}},
+		{name: "bool expected", yaml: "customers: [{id: z, refreshToken: Atzr|z, threadScope: maybe}]", wantErr: []string{"customers[0].threadScope: must be true or false"}},
+		{name: "integer expected", yaml: "customers: [{id: z, refreshToken: Atzr|z, networks: [{extendedPanId: p, networkName: n, networkKey: k, channelNumber: 1e100}]}]",
+			wantErr: []string{"customers[0].networks[0].channelNumber: must be a whole number"}},
+		{name: "key given twice", yaml: "clients:\n  - id: c\n    secret: s\n    id: d\n", wantErr: []string{"line 4: clients[0].id: is given twice (first at line 2)"}},
+		{name: "syntax error", yaml: "clients:\n  - id: c\n   secret: [\n", wantErr: []string{"line ", "YAML syntax: "}},
+		{name: "tab indentation", yaml: "clients:\n\t- id: c\n", wantErr: []string{"YAML syntax: "}},
+		{name: "alias", yaml: "vendors: [&v {id: v, refreshToken: Atzr|v}]\ncustomers: [*v]", wantErr: []string{"line 2: customers[0]: YAML aliases"}},
+		{name: "merge key", yaml: "clients: [{<<: {id: c}, secret: s}]", wantErr: []string{"merge keys"}},
+		{name: "second document", yaml: "mode: extend\n---\nmode: replace\n", wantErr: []string{"line 2: a second YAML document"}},
+		{name: "duplicate ids in the file", yaml: "customers:\n  - id: z\n    refreshToken: Atzr|z1\n  - id: y\n    refreshToken: Atzr|y\n  - id: z\n    refreshToken: Atzr|z2\n",
+			wantErr: []string{"line 6: customers[2].id: \"z\" is also the id of customers[0] (line 2): give each customer its own id"}},
+		{name: "duplicate client ids in the file", yaml: "clients:\n- {id: c, secret: s}\n- {id: c, secret: t}\n",
+			wantErr: []string{"line 3: clients[1].id: \"c\" is also the id of clients[0] (line 2)"}},
+		{name: "duplicate vendor ids in replace mode", yaml: "mode: replace\nvendors:\n- {id: v, refreshToken: Atzr|a}\n- {id: v, refreshToken: Atzr|b}\n",
+			wantErr: []string{"line 4: vendors[1].id: \"v\" is also the id of vendors[0] (line 3)"}},
+		{name: "plus in secret", yaml: "clients: [{id: c, secret: a+b}]", wantErr: []string{"line 1: clients[0].secret", "'+'"}},
+		{name: "ampersand in refresh token", yaml: "vendors:\n  - id: v\n    refreshToken: 'Atzr|a&b'", wantErr: []string{"line 3: vendors[0].refreshToken", "URL-encoding"}},
+		{name: "percent in skill secret", yaml: "skills: [{id: s2, vendor: vendor-a, clientId: x, clientSecret: '50%'}]", wantErr: []string{"skills[0].clientSecret"}},
+		{name: "equals in code", yaml: "customers: [{id: z, refreshToken: Atzr|z, authorizationCode: 'a=b'}]", wantErr: []string{"customers[0].authorizationCode"}},
+		{name: "space in secret", yaml: "clients: [{id: c, secret: 'a b'}]", wantErr: []string{"clients[0].secret", "white space"}},
+		{name: "missing refresh token", yaml: "customers:\n  - id: z\n", wantErr: []string{"line 2: customers[0].refreshToken", "required"}},
+		{name: "duplicate of a built-in refresh token", yaml: "customers: [{id: z, refreshToken: 'Atzr|harness-customer-a'}]",
+			wantErr: []string{"customers[0].refreshToken: the same refresh token is already used by the built-in customer \"customer-a\": refresh tokens must be unique"}},
+		{name: "a built-in clashes with the file: reported on the file's entry", yaml: "clients: [{id: amzn1.application-oa2-client.skill1, secret: s}]",
+			wantErr: []string{"line 1: clients[0].id: \"amzn1.application-oa2-client.skill1\" is already used by the built-in skill"}},
+		{name: "index in the file after an override", yaml: "customers:\n- {id: customer-a, refreshToken: Atzr|new-a}\n- {id: z, refreshToken: 'Atzr|z&'}\n",
+			wantErr: []string{"line 3: customers[1].refreshToken: contains '&'"}},
+		{name: "override of a built-in named by its file index", yaml: "customers:\n- {id: y, refreshToken: Atzr|y}\n- {id: customer-b, refreshToken: 'b b'}\n",
+			wantErr: []string{"line 3: customers[1].refreshToken: contains white space"}},
+		{name: "skill of unknown vendor", yaml: "skills: [{id: s2, vendor: nobody, clientId: x, clientSecret: y}]", wantErr: []string{"skills[0].vendor", "nobody"}},
+		{name: "skill id too long", yaml: "skills: [{id: " + strings.Repeat("s", 256) + ", vendor: vendor-a, clientId: x, clientSecret: y}]", wantErr: []string{"skills[0].id", "255"}},
 		{name: "bad network", yaml: "customers: [{id: z, refreshToken: Atzr|z, networks: [{extendedPanId: p, networkName: '12345678901234567', networkKey: k}]}]",
-			wantErr: []string{"customers[3].networks[0].networkName", "16 bytes"}},
+			wantErr: []string{"customers[0].networks[0].networkName", "16 bytes"}},
 		{name: "duplicate network", yaml: "customers: [{id: z, refreshToken: Atzr|z, networks: [{extendedPanId: p, networkName: n, networkKey: k}, {extendedPanId: p, networkName: n, networkKey: k2}]}]",
-			wantErr: []string{"customers[3].networks[1]", "409"}},
-		{name: "client vendor unknown", yaml: "clients: [{id: c, secret: s, vendor: nobody}]", wantErr: []string{"clients[1].vendor"}},
-		{name: "reserved id prefix", yaml: "customers: [{id: 'client:x', refreshToken: Atzr|cx}]", wantErr: []string{"customers[3].id", "client:"}},
-		{name: "id too long", yaml: "vendors: [{id: " + strings.Repeat("v", 201) + ", refreshToken: Atzr|vv}]", wantErr: []string{"vendors[2].id", "200 bytes"}},
-		{name: "two errors at once", yaml: "clients: [{id: c}]\ncustomers: [{id: z}]", wantErr: []string{"clients[1].secret", "customers[3].refreshToken"}},
+			wantErr: []string{"customers[0].networks[1]", "409"}},
+		{name: "client vendor unknown", yaml: "clients: [{id: c, secret: s, vendor: nobody}]", wantErr: []string{"clients[0].vendor"}},
+		{name: "reserved id prefix", yaml: "customers: [{id: 'client:x', refreshToken: Atzr|cx}]", wantErr: []string{"customers[0].id", "client:"}},
+		{name: "id too long", yaml: "vendors: [{id: " + strings.Repeat("v", 201) + ", refreshToken: Atzr|vv}]", wantErr: []string{"vendors[0].id", "200 bytes"}},
+		{name: "two errors at once, one per line in line order", yaml: "customers: [{id: z}]\nclients: [{id: c}]", wantErr: []string{"line 1: customers[0].refreshToken: is required\nline 2: clients[0].secret: is required"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -91,23 +136,116 @@ customers:
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
+			checkFixtureErrorWording(t, err)
 		})
 	}
 }
 
-func TestLoadFixturesFileErrors(t *testing.T) {
-	if _, err := LoadFixtures(filepath.Join(t.TempDir(), "missing.yaml")); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
-		t.Fatalf("missing file: %v", err)
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+var goType = regexp.MustCompile(`\b(mock|mockcontrol)\.[A-Z]|\bmap\[|\[\][a-z]`)
+
+// checkFixtureErrorWording fails on yaml.v3's raw wording or Go type names
+// in a fixtures error.
+func checkFixtureErrorWording(t *testing.T, err error) {
+	t.Helper()
+	msg := quoted.ReplaceAllString(err.Error(), `"…"`) // values the user gave, quoted
+	for _, bad := range []string{"not found in type", "yaml: ", "unmarshal", "!!"} {
+		if strings.Contains(msg, bad) {
+			t.Errorf("error %q carries raw parser text %q", err, bad)
+		}
 	}
-	p := filepath.Join(t.TempDir(), "bad.yaml")
-	if err := os.WriteFile(p, []byte("clients: [{id: c, secret: 'x&y'}]"), 0o600); err != nil {
-		t.Fatal(err)
+	if goType.MatchString(msg) {
+		t.Errorf("error %q names a Go type", err)
 	}
-	_, err := LoadFixtures(p)
-	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "clients[1].secret") {
-		t.Fatalf("bad file: %v", err)
+}
+
+// TestLoadFixturesFiles: the file's name leads each error; special files
+// and oversized ones are refused before reading (userfile.Read).
+func TestLoadFixturesFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
-	if strings.Contains(err.Error(), "x&y") {
-		t.Fatalf("error reveals secrets: %v", err)
+	bad := write("bad.yaml", "mode: extend\nclients:\n  - id: c\n    secret: 'x&y'\n    colour: red\n")
+	big := write("big.yaml", "mode: extend\n"+strings.Repeat("# padding\n", MaxFixturesBytes/10+1))
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatalf("mkfifo: %v", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		path   string
+		want   []string
+		wantIs error
+		secret string // must not appear
+	}{
+		{"missing", filepath.Join(dir, "missing.yaml"), []string{"missing.yaml", "no such file"}, nil, ""},
+		{"errors name file and line", bad, []string{bad + ":5: clients[0].colour: unknown field"}, nil, "x&y"},
+		{"too large", big, []string{big, "limit"}, userfile.ErrTooLarge, ""},
+		{"directory", dir, []string{"a directory"}, userfile.ErrNotRegular, ""},
+		{"FIFO", fifo, []string{"FIFO"}, userfile.ErrNotRegular, ""},
+		{"device", "/dev/zero", []string{"/dev/zero", "character device"}, userfile.ErrNotRegular, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := LoadFixtures(tc.path)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("error %v is not %v", err, tc.wantIs)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if tc.secret != "" && strings.Contains(err.Error(), tc.secret) {
+				t.Errorf("error reveals a secret: %v", err)
+			}
+		})
+	}
+	// a secret problem and an unknown field in one file: the walk reports
+	// the shape first; once fixed, the secret problem names line 4
+	fixed := write("fixed.yaml", "mode: extend\nclients:\n  - id: c\n    secret: 'x&y'\n")
+	_, err := LoadFixtures(fixed)
+	if err == nil || !strings.Contains(err.Error(), fixed+":4: clients[0].secret: contains '&'") || strings.Contains(err.Error(), "x&y") {
+		t.Fatalf("bad secret: %v", err)
+	}
+}
+
+// TestMergeFixturesFileIndexes: merging keeps each entry's index in the
+// file, and a file of 20,000 entries parses (the merge is linear: a
+// quadratic one took seconds here).
+func TestMergeFixturesFileIndexes(t *testing.T) {
+	base := []Client{{ID: "a"}, {ID: "b"}}
+	ext := []Client{{ID: "x"}, {ID: "b", Secret: "new"}, {ID: "y"}}
+	got, from := mergeByID(base, ext, func(c Client) string { return c.ID })
+	wantIDs := []string{"a", "b", "x", "y"}
+	wantFrom := []int{-1, 1, 0, 2}
+	for i := range wantIDs {
+		if got[i].ID != wantIDs[i] || from[i] != wantFrom[i] {
+			t.Fatalf("merge = %+v from %v, want ids %v from %v", got, from, wantIDs, wantFrom)
+		}
+	}
+	if got[1].Secret != "new" {
+		t.Fatalf("override lost: %+v", got[1])
+	}
+	var b strings.Builder
+	b.WriteString("mode: replace\nclients:\n")
+	for i := range 20000 {
+		b.WriteString("- {id: c")
+		b.WriteString(strings.Repeat("x", i%7))
+		b.WriteString(string(rune('a' + i%26)))
+		b.WriteString(strconv.Itoa(i))
+		b.WriteString(", secret: s}\n")
+	}
+	fx, err := ParseFixtures([]byte(b.String()))
+	if err != nil || len(fx.Clients) != 20000 {
+		t.Fatalf("20,000 clients: %v", err)
 	}
 }

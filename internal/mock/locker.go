@@ -74,7 +74,7 @@ func (s *Server) createThreadNetwork(w http.ResponseWriter, x *exchange, body []
 	c.mu.Unlock()
 	switch {
 	case dup:
-		s.fail(w, x, http.StatusConflict, "CONFLICT",
+		s.fail(w, x, http.StatusConflict, CodeAlreadyExists,
 			"a Thread network with this extendedPanId and networkName already exists for this customer", "")
 	case full:
 		s.fail(w, x, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE",

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"sync"
+	"sync/atomic"
 
 	"github.com/alexa-harness/harness/internal/redact"
 )
@@ -60,7 +62,12 @@ type tokenResponse struct {
 
 // token serves POST /auth/o2/token (any case).
 func (s *Server) token(w http.ResponseWriter, x *exchange, body []byte) {
-	f := parseTokenForm(x.r, body)
+	var f tokenForm
+	if x.form != nil {
+		f = *x.form // parsed once by clientOf
+	} else {
+		f = parseTokenForm(x.r, body)
+	}
 	lwaFail := func(status int, oauthErr, desc string) {
 		s.reply(w, x, status, errorBody(famLWA, status, oauthErr, desc, ""))
 	}
@@ -94,7 +101,7 @@ func (s *Server) token(w http.ResponseWriter, x *exchange, body []byte) {
 			lwaFail(http.StatusBadRequest, "invalid_request", "refresh_token: is required for grant_type refresh_token")
 			return
 		}
-		if who = s.refresh[f.refreshToken]; who == nil {
+		if who = s.refresh[f.refreshToken]; who == nil || s.revoked.has(f.refreshToken) {
 			lwaFail(http.StatusBadRequest, "invalid_grant", "the refresh token is unknown, expired or revoked")
 			return
 		}
@@ -124,4 +131,40 @@ func (s *Server) token(w http.ResponseWriter, x *exchange, body []byte) {
 	w.Header()["Cache-Control"] = []string{"no-store"}
 	w.Header()["Pragma"] = []string{"no-cache"}
 	s.reply(w, x, http.StatusOK, b)
+}
+
+// revokedSet holds the refresh tokens revoked through POST
+// /__harness/revoke until a reset. The token endpoint reads one atomic
+// counter when none is revoked.
+type revokedSet struct {
+	n  atomic.Int32
+	mu sync.RWMutex
+	m  map[string]struct{}
+}
+
+func (r *revokedSet) has(refresh string) bool {
+	if r.n.Load() == 0 {
+		return false
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	_, ok := r.m[refresh]
+	return ok
+}
+
+func (r *revokedSet) add(refresh string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]struct{}{}
+	}
+	r.m[refresh] = struct{}{}
+	r.n.Store(int32(len(r.m)))
+}
+
+func (r *revokedSet) clear() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	clear(r.m)
+	r.n.Store(0)
 }

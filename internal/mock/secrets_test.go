@@ -59,7 +59,35 @@ func TestNoSecretInLogsJournalOrMetrics(t *testing.T) {
 		secrets[tok] = true
 		return tok
 	}
-	// a fault and a wrong secret too, so that error paths are logged
+	// a fault and a wrong secret too, so that error paths are logged; a
+	// token fault with an HTTP-date, a reset one, a revoked refresh token
+	// and minted tokens (used, expired and valid), so that the journal's
+	// authorization, token, grantType and retryAfterDate fields are filled
+	_, _ = e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpToken, Status: 503, Count: 1, RetryAfter: 1})
+	e.do(http.MethodPost, contract.TokenPath, "", form("grant_type", "refresh_token", "client_id", contract.MockLWAClientID,
+		"client_secret", contract.MockLWAClientSecret, "refresh_token", contract.MockCustomerARefresh))
+	if _, err := e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpToken, Status: 429, Count: 1, RetryAfter: 2, RetryAfterDate: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpToken, Reset: true, Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	e.do(http.MethodPost, contract.TokenPath, "", form("grant_type", "refresh_token", "client_id", contract.MockLWAClientID,
+		"client_secret", contract.MockLWAClientSecret, "refresh_token", contract.MockCustomerBRefresh))
+	if req, err := http.NewRequest(http.MethodPost, e.url+contract.TokenPath, strings.NewReader(string(form("grant_type", "refresh_token",
+		"client_id", contract.MockLWAClientID, "client_secret", contract.MockLWAClientSecret, "refresh_token", contract.MockCustomerBRefresh)))); err == nil {
+		if res, err := e.hc.Do(req); err == nil { // the reset fault: no answer expected
+			res.Body.Close()
+		}
+	}
+	for _, life := range []int{-60, 600} {
+		m, err := e.ctl.MintToken(ctx, contract.MockCustomerBRefresh, life)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets[m.AccessToken] = true
+		e.get(m.AccessToken, "extendedPanId=p")
+	}
 	_, _ = e.ctl.AddFault(ctx, mockcontrol.Fault{Operation: contract.OpToken, Status: 503, Count: 1, RetryAfter: 1})
 	e.do(http.MethodPost, contract.TokenPath, "", form("grant_type", "refresh_token", "client_id", contract.MockLWAClientID,
 		"client_secret", contract.MockLWAClientSecret, "refresh_token", contract.MockCustomerARefresh))
@@ -110,6 +138,13 @@ func TestNoSecretInLogsJournalOrMetrics(t *testing.T) {
 		}
 		e.get(tok, "extendedPanId=dead00beef00cafe")
 	}
+	// a revoked refresh token, refused (invalid_grant), last: the loop above uses them all
+	if err := e.ctl.Revoke(ctx, contract.MockCustomerNoScopeRefresh); err != nil {
+		t.Fatal(err)
+	}
+	e.do(http.MethodPost, contract.TokenPath, "", form("grant_type", "refresh_token", "client_id", contract.MockLWAClientID,
+		"client_secret", contract.MockLWAClientSecret, "refresh_token", contract.MockCustomerNoScopeRefresh))
+	secrets[contract.MockCustomerNoScopeRefresh] = true
 	journal := e.do(http.MethodGet, "/__harness/journal", "", nil)
 	metrics := e.do(http.MethodGet, "/metrics", "", nil)
 	artifacts := map[string]string{
@@ -118,6 +153,11 @@ func TestNoSecretInLogsJournalOrMetrics(t *testing.T) {
 	}
 	if !strings.Contains(textLog.String(), "operation=createThreadNetwork") || !strings.Contains(string(journal.body), `"status":409`) {
 		t.Fatalf("the run did not produce the expected artifacts:\n%s", textLog.String())
+	}
+	for _, field := range []string{`"authorization":true`, `"token":"client-`, `"grantType":"refresh_token"`, `"retryAfterDate":true`, `"reset":true`} {
+		if !strings.Contains(string(journal.body), field) {
+			t.Fatalf("the journal has no %s: the new fields were not exercised", field)
+		}
 	}
 	if len(secrets) < 15 {
 		t.Fatalf("only %d secrets exercised", len(secrets))

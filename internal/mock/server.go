@@ -25,6 +25,13 @@ const (
 	MaxBodyBytes = 1 << 20
 	// DefaultJournalSize is the journal's ring buffer size when Config leaves it 0.
 	DefaultJournalSize = 10000
+	// MaxJournalSize bounds the journal's ring buffer. The ring grows as
+	// requests arrive (only DefaultJournalSize entries are allocated up
+	// front), so memory follows the traffic; full, one entry costs about
+	// 300 bytes, so the bound keeps a full journal near 300 MB (and its GET
+	// answer near 400 MB). The embedded mock of a load run asks for at most
+	// 400,000.
+	MaxJournalSize = 1_000_000
 	// DefaultTokenTTL is how long access tokens live (LWA's expires_in: 3600).
 	DefaultTokenTTL = time.Hour
 	// PageTokenTTL is how long a nextToken is valid.
@@ -40,7 +47,7 @@ const (
 type Config struct {
 	Fixtures     *Fixtures        // nil = DefaultFixtures()
 	StrictThread bool             // hex rules for extendedPanId, networkKey, pskc, panId on create
-	JournalSize  int              // ring buffer size; default DefaultJournalSize
+	JournalSize  int              // ring buffer size, 1–MaxJournalSize; 0: DefaultJournalSize
 	Now          func() time.Time // injectable clock; default time.Now
 	Logger       *slog.Logger     // request log; default: discard
 	// TokenTTL is the lifetime of issued access tokens; default DefaultTokenTTL.
@@ -78,6 +85,7 @@ type Server struct {
 	scratch      sync.Pool // *[]byte token decode buffers
 	identityByID map[string]*identity
 	refresh      map[string]*identity // refresh token -> identity
+	revoked      revokedSet           // refresh tokens revoked by POST /__harness/revoke
 	codes        map[string]*identity // authorization code -> identity
 	clients      map[string]lwaClient // LWA client id -> client
 	skills       map[string]Skill
@@ -129,6 +137,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.tokenTTL <= 0 {
 		s.tokenTTL = DefaultTokenTTL
+	}
+	if cfg.JournalSize != 0 {
+		if err := CheckJournalSize(cfg.JournalSize); err != nil {
+			return nil, fmt.Errorf("mock: JournalSize: %w", err)
+		}
 	}
 	if s.validator == nil {
 		v, err := defaultValidator()
@@ -204,7 +217,19 @@ func (s *Server) resetState() {
 	}
 	s.faults.clear()
 	s.limits.clear()
+	s.revoked.clear()
 	s.journal.reset()
+}
+
+// CheckJournalSize reports a journal size outside 1–MaxJournalSize, as
+// "what is wrong and how to fix it" for the caller to prefix with the
+// setting's name (--journal-size, JournalSize).
+func CheckJournalSize(n int) error {
+	if n < 1 || n > MaxJournalSize {
+		return fmt.Errorf("%d is not a journal size: give the number of requests to keep, 1 to %d (default %d; the journal is held in memory)",
+			n, MaxJournalSize, DefaultJournalSize)
+	}
+	return nil
 }
 
 // Reset puts the server back to its starting fixtures, with no faults, no
@@ -253,14 +278,20 @@ const (
 type exchange struct {
 	r          *http.Request
 	arrived    time.Time // s.now() at arrival (journal)
+	answered   time.Time // s.now() when the answer was written (journal, HTTP-date)
 	started    time.Time // wall clock at arrival (latency metric)
 	op         string
 	fam        family
 	client     string
 	token      string
+	tokenID    string // redact.ClientID of the presented token, "" when none
+	auth       bool   // an Authorization header came
+	grantType  string // token requests: the journal's grantType
+	form       *tokenForm
 	key        string
 	fault      bool
 	retryAfter int
+	raDate     bool // Retry-After as an HTTP-date
 	status     int
 	allow      string
 }
@@ -312,6 +343,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	rt, op, fam, allow := s.classify(r)
 	x.op, x.fam, x.allow = op, fam, allow
 	x.token = bearer(r)
+	x.auth = len(r.Header["Authorization"]) > 0
 
 	defer func() {
 		if v := recover(); v != nil {
@@ -367,15 +399,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			}
 			if f.Status != 0 {
 				x.fault = true
-				x.retryAfter = f.RetryAfter
+				x.retryAfter, x.raDate = f.RetryAfter, f.RetryAfterDate
 				s.fail(w, &x, f.Status, codeFor(f.Status), "fault injected by the harness control API", "")
 				return
 			}
 		}
 	}
 	if s.limits.active.Load() && x.op != opUnknown {
-		if ok, ra := s.limits.allow(x.op, x.client, x.arrived); !ok {
-			x.retryAfter = ra
+		if ok, ra, date := s.limits.allow(x.op, x.client, x.arrived); !ok {
+			x.retryAfter, x.raDate = ra, date
 			s.fail(w, &x, http.StatusTooManyRequests, "TOO_MANY_REQUESTS", "rate limit exceeded: retry with exponential back-off", "")
 			return
 		}
@@ -406,10 +438,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 // clientOf is the journal's client id: redact.ClientID of the bearer token,
 // or for token requests redact.TokenRequestClientID of the form's client_id and grant
 // (redact.ClientID("") for a form that does not parse), which is what
-// clients.TokenRequestClient computes from the body it sent.
+// clients.TokenRequestClient computes from the body it sent. It also sets
+// the journal's token id and, for token requests, the parsed form and the
+// grant type.
 func (s *Server) clientOf(x *exchange, body []byte) string {
 	if x.op == contract.OpToken {
 		f := parseTokenForm(x.r, body)
+		x.form = &f
+		x.grantType = journalGrantType(f.grantType)
+		if g := f.grant(); g != "" {
+			x.tokenID = redact.ClientID(g)
+		}
 		if f.err != nil {
 			return redact.ClientID("")
 		}
@@ -418,10 +457,25 @@ func (s *Server) clientOf(x *exchange, body []byte) string {
 	if x.token == "" {
 		return redact.ClientID("")
 	}
+	var c string
 	if ti := s.tokens.get(x.token); ti != nil {
-		return ti.client
+		c = ti.client // redact.ClientID(x.token), computed once
+	} else {
+		c = redact.ClientID(x.token)
 	}
-	return redact.ClientID(x.token)
+	x.tokenID = c
+	return c
+}
+
+// journalGrantType is the grantType the journal records: the grant types
+// LWA serves as they are, "other" for any other value (never the raw
+// value, which the client chose), "" when absent.
+func journalGrantType(g string) string {
+	switch g {
+	case "", "refresh_token", "authorization_code", "client_credentials":
+		return g
+	}
+	return "other"
 }
 
 var errTooLarge = errors.New("request body too large")
@@ -528,8 +582,13 @@ func (s *Server) reply(w http.ResponseWriter, x *exchange, status int, body []by
 	if body != nil {
 		h["Content-Type"] = ctJSON
 	}
+	x.answered = s.now()
 	if x.retryAfter > 0 {
-		h["Retry-After"] = []string{strconv.Itoa(x.retryAfter)}
+		if x.raDate {
+			h["Retry-After"] = []string{RetryAfterDate(x.answered, x.retryAfter)}
+		} else {
+			h["Retry-After"] = []string{strconv.Itoa(x.retryAfter)}
+		}
 	}
 	w.WriteHeader(status)
 	if len(body) > 0 {
@@ -544,13 +603,28 @@ func (s *Server) fail(w http.ResponseWriter, x *exchange, status int, code, mess
 	s.reply(w, x, status, errorBody(x.fam, status, code, message, field))
 }
 
+// RetryAfterDate is the HTTP-date (RFC 9110 §5.6.7, http.TimeFormat) of
+// a Retry-After of seconds sent at t: t + seconds rounded up to a whole
+// second, so that the date is never earlier than the delay.
+func RetryAfterDate(t time.Time, seconds int) string {
+	d := t.Add(time.Duration(seconds) * time.Second)
+	if r := d.Truncate(time.Second); !r.Equal(d) {
+		d = r.Add(time.Second)
+	}
+	return d.UTC().Format(http.TimeFormat)
+}
+
 // record journals the exchange, counts it and logs it.
 func (s *Server) record(x *exchange) {
-	answered := s.now()
+	answered := x.answered
+	if answered.IsZero() {
+		answered = s.now()
+	}
 	s.journal.add(mockcontrol.JournalEntry{
 		Time: x.arrived, AnsweredAt: answered, Operation: x.op, Method: x.r.Method, Path: x.r.URL.Path,
 		Client: x.client, Key: x.key, Status: x.status, RetryAfter: x.retryAfter, Fault: x.fault,
-		Reset: x.status == 0,
+		Reset: x.status == 0, Authorization: x.auth, Token: x.tokenID, GrantType: x.grantType,
+		RetryAfterDate: x.raDate && x.retryAfter > 0,
 	})
 	elapsed := time.Since(x.started)
 	s.metrics.observe(x.op, x.status, elapsed)
@@ -560,7 +634,9 @@ func (s *Server) record(x *exchange) {
 			slog.String("method", x.r.Method), slog.String("path", x.r.URL.Path),
 			slog.String("operation", x.op), slog.Int("status", x.status),
 			slog.String("client", x.client), slog.Bool("fault", x.fault),
-			slog.Int("retryAfter", x.retryAfter), slog.Duration("elapsed", elapsed))
+			slog.Int("retryAfter", x.retryAfter), slog.Bool("retryAfterDate", x.raDate && x.retryAfter > 0),
+			slog.Bool("authorization", x.auth), slog.String("token", x.tokenID), slog.String("grantType", x.grantType),
+			slog.Duration("elapsed", elapsed))
 	}
 }
 

@@ -38,6 +38,24 @@ func (c Control) SetRateLimit(ctx context.Context, l RateLimit) error {
 	return c.do(ctx, http.MethodPut, "ratelimit", l, 0, nil)
 }
 
+// MintToken mints an access token for the identity whose refresh token is
+// refreshToken, living expiresInSeconds from now by the mock's clock
+// (negative or 0: already expired), through POST /__harness/tokens.
+func (c Control) MintToken(ctx context.Context, refreshToken string, expiresInSeconds int) (MintedToken, error) {
+	var out MintedToken
+	in := MintRequest{RefreshToken: refreshToken, ExpiresIn: &expiresInSeconds}
+	if err := c.do(ctx, http.MethodPost, "tokens", in, http.StatusCreated, &out); err != nil {
+		return MintedToken{}, err
+	}
+	return out, nil
+}
+
+// Revoke revokes refreshToken through POST /__harness/revoke: later
+// refresh_token grants with it answer 400 invalid_grant until Reset.
+func (c Control) Revoke(ctx context.Context, refreshToken string) error {
+	return c.do(ctx, http.MethodPost, "revoke", RevokeRequest{RefreshToken: refreshToken}, http.StatusNoContent, nil)
+}
+
 // Journal returns every request the mock has seen, oldest first.
 func (c Control) Journal(ctx context.Context) ([]JournalEntry, error) {
 	var out []JournalEntry

@@ -68,6 +68,26 @@ func TestControl(t *testing.T) {
 	if err := c.ClearFaults(ctx); err != nil {
 		t.Fatal(err)
 	}
+	m, err := c.MintToken(ctx, contract.MockCustomerARefresh, -60)
+	if err != nil || m.AccessToken == "" || !m.ExpiresAt.Before(time.Now()) {
+		t.Fatalf("MintToken(-60) = %+v, %v", m, err)
+	}
+	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, run.URL+contract.ThreadNetworksPath+"?extendedPanId=p", nil)
+	req.Header.Set("Authorization", "Bearer "+m.AccessToken)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("GET with an expired minted token = %v, %v; want 401", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if _, err := c.MintToken(ctx, "Atzr|unknown", 60); err == nil || !strings.Contains(err.Error(), "refreshToken: ") {
+		t.Errorf("MintToken(unknown) = %v, want a refreshToken error", err)
+	}
+	if err := c.Revoke(ctx, contract.MockCustomerBRefresh); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Revoke(ctx, ""); err == nil || !strings.Contains(err.Error(), "refreshToken: ") {
+		t.Errorf("Revoke(\"\") = %v, want a refreshToken error", err)
+	}
 	if err := c.Reset(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -85,10 +105,12 @@ func TestJournalEntryEvent(t *testing.T) {
 	}{
 		{"answered", mockcontrol.JournalEntry{Time: t0, AnsweredAt: t0.Add(time.Millisecond), Operation: contract.OpToken, Client: "c", Key: "k", Status: 503, RetryAfter: 2}, 503},
 		{"reset", mockcontrol.JournalEntry{Time: t0, Status: 200, Reset: true}, 0},
+		{"HTTP-date", mockcontrol.JournalEntry{Time: t0, AnsweredAt: t0, Operation: contract.OpGetThreadNetworks, Status: 429, RetryAfter: 3, RetryAfterDate: true}, 429},
 	} {
 		e := tc.j.Event()
 		if e.Status != tc.wantStatus || e.Arrived != tc.j.Time || e.Answered != tc.j.AnsweredAt || e.Client != tc.j.Client ||
-			e.Key != tc.j.Key || e.Operation != tc.j.Operation || e.RetryAfter != time.Duration(tc.j.RetryAfter)*time.Second {
+			e.Key != tc.j.Key || e.Operation != tc.j.Operation || e.RetryAfter != time.Duration(tc.j.RetryAfter)*time.Second ||
+			e.RetryAfterDate != tc.j.RetryAfterDate {
 			t.Errorf("%s: Event() = %+v from %+v", tc.name, e, tc.j)
 		}
 	}

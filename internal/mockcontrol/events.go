@@ -7,7 +7,9 @@ import (
 )
 
 // Event converts one journal entry to a compliance event (the server's view
-// of a request). A reset connection has status 0, as a client sees it.
+// of a request). A reset connection has status 0, as a client sees it. An
+// HTTP-date Retry-After keeps RetryAfterDate, so that C1 grades it with the
+// date's epsilon (one second).
 func (j JournalEntry) Event() compliance.Event {
 	status := j.Status
 	if j.Reset {
@@ -16,7 +18,8 @@ func (j JournalEntry) Event() compliance.Event {
 	return compliance.Event{
 		Client: j.Client, Operation: j.Operation, Key: j.Key,
 		Arrived: j.Time, Answered: j.AnsweredAt, Status: status,
-		RetryAfter: time.Duration(j.RetryAfter) * time.Second,
+		RetryAfter:     time.Duration(j.RetryAfter) * time.Second,
+		RetryAfterDate: j.RetryAfterDate,
 	}
 }
 

@@ -41,6 +41,10 @@ func TestFaultValidate(t *testing.T) {
 		{"huge retryAfter", with(func(f *mockcontrol.Fault) { f.RetryAfter = mockcontrol.MaxRetryAfterSeconds + 1 }), "retryAfter: "},
 		{"negative delay", with(func(f *mockcontrol.Fault) { f.DelayMs = -1 }), "delayMs: "},
 		{"huge delay", with(func(f *mockcontrol.Fault) { f.DelayMs = mockcontrol.MaxDelayMs + 1 }), "delayMs: "},
+		{"date", with(func(f *mockcontrol.Fault) { f.RetryAfter, f.RetryAfterDate = 2, true }), ""},
+		{"date without retryAfter", with(func(f *mockcontrol.Fault) { f.RetryAfterDate = true }), "retryAfterDate: "},
+		{"date on a reset", mockcontrol.Fault{Operation: contract.OpToken, Reset: true, RetryAfter: 1, RetryAfterDate: true}, "retryAfterDate: "},
+		{"date on a delay", mockcontrol.Fault{Operation: contract.OpToken, DelayMs: 5, RetryAfter: 1, RetryAfterDate: true}, "retryAfterDate: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := tc.f
@@ -109,5 +113,39 @@ func TestRateLimitWithDefaults(t *testing.T) {
 		if got := tc.in.WithDefaults(); got.Burst != tc.wantBurst || tc.in != in {
 			t.Errorf("%+v.WithDefaults().Burst = %d, want %d (input unchanged)", tc.in, got.Burst, tc.wantBurst)
 		}
+	}
+}
+
+func TestMintRequestValidate(t *testing.T) {
+	n := func(v int) *int { return &v }
+	for _, tc := range []struct {
+		name  string
+		m     mockcontrol.MintRequest
+		field string
+	}{
+		{"expired", mockcontrol.MintRequest{RefreshToken: "Atzr|x", ExpiresIn: n(-60)}, ""},
+		{"default lifetime", mockcontrol.MintRequest{RefreshToken: "Atzr|x"}, ""},
+		{"zero", mockcontrol.MintRequest{RefreshToken: "Atzr|x", ExpiresIn: n(0)}, ""},
+		{"bounds", mockcontrol.MintRequest{RefreshToken: "Atzr|x", ExpiresIn: n(mockcontrol.MaxTokenLifetimeSeconds)}, ""},
+		{"-bounds", mockcontrol.MintRequest{RefreshToken: "Atzr|x", ExpiresIn: n(-mockcontrol.MaxTokenLifetimeSeconds)}, ""},
+		{"no token", mockcontrol.MintRequest{ExpiresIn: n(1)}, "refreshToken: "},
+		{"too long", mockcontrol.MintRequest{RefreshToken: "Atzr|x", ExpiresIn: n(mockcontrol.MaxTokenLifetimeSeconds + 1)}, "expiresIn: "},
+		{"too far back", mockcontrol.MintRequest{RefreshToken: "Atzr|x", ExpiresIn: n(math.MinInt)}, "expiresIn: "},
+	} {
+		err := tc.m.Validate()
+		switch {
+		case tc.field == "" && err != nil:
+			t.Errorf("%s: Validate = %v, want nil", tc.name, err)
+		case tc.field != "" && (err == nil || !strings.HasPrefix(err.Error(), tc.field)):
+			t.Errorf("%s: Validate = %v, want an error starting %q", tc.name, err, tc.field)
+		case err != nil && strings.Contains(err.Error(), "Atzr|x"):
+			t.Errorf("%s: Validate quotes the refresh token: %v", tc.name, err)
+		}
+	}
+	if err := (mockcontrol.RevokeRequest{}).Validate(); err == nil || !strings.HasPrefix(err.Error(), "refreshToken: ") {
+		t.Errorf("RevokeRequest{}.Validate() = %v", err)
+	}
+	if err := (mockcontrol.RevokeRequest{RefreshToken: "Atzr|x"}).Validate(); err != nil {
+		t.Errorf("RevokeRequest.Validate() = %v", err)
 	}
 }

@@ -1,0 +1,105 @@
+package certify
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alexa-harness/harness/internal/conform"
+)
+
+// selfAdapter is the test binary run as the adapter named mode (TestMain).
+func selfAdapter(t *testing.T, mode string) (Adapter, map[string]string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := BaseEnv(os.Getenv)
+	env[childEnv] = mode
+	return Adapter{Argv: []string{exe}}, env
+}
+
+func TestCertifyReference(t *testing.T) {
+	a, env := selfAdapter(t, "reference")
+	out := os.Getenv("CERT_OUT")
+	if out == "" {
+		out = t.TempDir()
+	}
+	start := time.Now()
+	res, err := Run(context.Background(), Options{Adapter: a, Env: env, OutDir: out, CallTimeout: 60 * time.Second, Description: "the reference adapter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteCertificate(out, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Scenarios {
+		if s.Outcome != conform.Passed {
+			t.Errorf("%s: %s %s%s", s.Name, s.Outcome, s.Failure, s.Reason)
+		}
+	}
+	t.Logf("%s in %s", res.Verdict(), time.Since(start))
+	md, _ := os.ReadFile(out + "/" + CertificateFile)
+	if !strings.Contains(string(md), "CERTIFIED") {
+		t.Errorf("certificate: %s", md)
+	}
+}
+
+// TestCertifyBuggyClients certifies each variant of the test adapter
+// (buggy_test.go): every buggy one must fail the rule it breaks, by name;
+// the correct ones pass every scenario.
+func TestCertifyBuggyClients(t *testing.T) {
+	tests := []struct {
+		variant string
+		tags    string // the scenarios that grade the rule ("" = all)
+		fails   string // the rule it must fail ("" = passes)
+	}{
+		{"good-full-jitter", "", ""},
+		{"good-equal-jitter", "", ""},
+		{"good-exponential", "", ""},
+		{"no-backoff", "@rule:C4", "C4"},
+		{"ignores-retry-after", "@rule:C1", "C1"},
+		{"retries-403", "@rule:C2", "C2"},
+		{"never-gives-up", "@rule:C3", "C3"},
+		{"no-refresh", "@rule:T1", "T1"},
+		{"refreshes-every-call", "@rule:T2", "T2"},
+		{"drops-page", "@rule:P1", "P1"},
+		{"loops-on-nexttoken", "@rule:P2", "P2"},
+		{"constant-delay", "@rule:C4", "C4"},
+		{"never-retries-503", "@rule:C7", "C7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.variant, func(t *testing.T) {
+			t.Parallel()
+			a, env := selfAdapter(t, tt.variant)
+			res, err := Run(context.Background(), Options{Adapter: a, Env: env, Tags: tt.tags, CallTimeout: 3 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := map[string]bool{}
+			for _, r := range res.Rules {
+				if r.Failed > 0 {
+					failed[r.ID] = true
+				}
+			}
+			if tt.fails == "" {
+				if !res.OK() || len(failed) > 0 {
+					for _, s := range res.Scenarios {
+						if s.Outcome == conform.Failed {
+							t.Errorf("%s: %s", s.Name, s.Failure)
+						}
+					}
+					t.Fatalf("a correct client was not certified: %s", res.Verdict())
+				}
+				return
+			}
+			if res.OK() || !failed[tt.fails] {
+				t.Fatalf("want rule %s failed; got %s", tt.fails, res.Verdict())
+			}
+			t.Logf("%s: %s", tt.variant, res.Verdict())
+		})
+	}
+}
