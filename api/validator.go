@@ -328,6 +328,9 @@ func (op *operation) validateBody(contentType string, body []byte) error {
 		}
 		m := make(map[string]any, len(form))
 		for k, vs := range form {
+			if k == "" {
+				return &ValidationError{Field: "body", Reason: "has a form parameter with no name (an '=' with nothing before it): send name=value pairs"}
+			}
 			if len(vs) > 1 {
 				return &ValidationError{Field: k, Reason: "is given more than once: send each form parameter once (RFC 6749 section 3.2)"}
 			}

@@ -3,9 +3,11 @@ package reports
 import (
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"gonum.org/v1/plot"
@@ -33,7 +35,7 @@ func seriesOrigin(r LoadReport, all []timeseries.Interval) time.Time {
 // capacity chart.
 func loadCharts(r LoadReport) ([]chart, error) {
 	var out []chart
-	all := allRows(r.Series)
+	all, per := downsample(allRows(r.Series), maxChartPoints)
 	if len(all) > 0 {
 		t0 := seriesOrigin(r, all)
 		x0 := make([]float64, len(all))
@@ -50,6 +52,9 @@ func loadCharts(r LoadReport) ([]chart, error) {
 				return nil, err
 			}
 			if c.SVG != "" {
+				if per > 1 {
+					c.Note = strings.TrimSpace(c.Note + fmt.Sprintf(" Each point covers %d intervals: counts are summed, latencies and lag are the worst of the %d.", per, per))
+				}
 				out = append(out, c)
 			}
 		}
@@ -223,6 +228,10 @@ func opP99Chart(r LoadReport, all []timeseries.Interval, _, _ []float64) (chart,
 			byOp[iv.Operation] = append(byOp[iv.Operation], iv)
 		}
 	}
+	for n, ivs := range byOp {
+		sort.SliceStable(ivs, func(a, b int) bool { return ivs[a].Start.Before(ivs[b].Start) })
+		byOp[n], _ = downsample(ivs, maxChartPoints)
+	}
 	if len(byOp) < 2 {
 		return chart{}, nil // the latency chart already shows the one operation
 	}
@@ -235,7 +244,6 @@ func opP99Chart(r LoadReport, all []timeseries.Interval, _, _ []float64) (chart,
 	p := newPlot("time since start (s)", "p99 latency (ms)")
 	for i, n := range names {
 		ivs := byOp[n]
-		sort.SliceStable(ivs, func(a, b int) bool { return ivs[a].Start.Before(ivs[b].Start) })
 		xs := make([]float64, len(ivs))
 		ys := make([]float64, len(ivs))
 		for j, iv := range ivs {
@@ -312,4 +320,56 @@ func capacityChart(r LoadReport) (chart, error) {
 	svg, err := renderSVG(p, c.ID, c.Title, chartW, chartH)
 	c.SVG = svg
 	return c, err
+}
+
+// maxChartPoints bounds the points of a time chart, so that a long run
+// (a night of one-second intervals) still makes a light page.
+const maxChartPoints = 600
+
+// downsample merges runs of consecutive intervals (sorted by start) so at
+// most maxPoints remain: counts and statuses are summed, lengths added,
+// percentiles, maxima and lag are the worst of the merged intervals (an
+// upper envelope: percentiles cannot be merged exactly). It returns how
+// many intervals each point covers.
+func downsample(ivs []timeseries.Interval, maxPoints int) ([]timeseries.Interval, int) {
+	if len(ivs) <= maxPoints {
+		return ivs, 1
+	}
+	per := (len(ivs) + maxPoints - 1) / maxPoints
+	out := make([]timeseries.Interval, 0, maxPoints)
+	for i := 0; i < len(ivs); i += per {
+		m := ivs[i]
+		m.Statuses, m.Errors, m.NotSentReasons = maps.Clone(m.Statuses), maps.Clone(m.Errors), maps.Clone(m.NotSentReasons)
+		for _, iv := range ivs[i+1 : min(i+per, len(ivs))] {
+			m.Seconds += iv.Seconds
+			m.Offered += iv.Offered
+			m.Sent += iv.Sent
+			m.Answered += iv.Answered
+			m.NotSent += iv.NotSent
+			m.Throttled += iv.Throttled
+			m.Retries += iv.Retries
+			m.P50, m.P90, m.P99, m.Max = max(m.P50, iv.P50), max(m.P90, iv.P90), max(m.P99, iv.P99), max(m.Max, iv.Max)
+			m.LagP99, m.LagMax = max(m.LagP99, iv.LagP99), max(m.LagMax, iv.LagMax)
+			addCounts(&m.Statuses, iv.Statuses)
+			addCounts(&m.Errors, iv.Errors)
+			addCounts(&m.NotSentReasons, iv.NotSentReasons)
+		}
+		if m.Seconds > 0 {
+			m.AchievedRate = float64(m.Answered) / m.Seconds
+		}
+		out = append(out, m)
+	}
+	return out, per
+}
+
+func addCounts(dst *map[string]int64, src map[string]int64) {
+	if len(src) == 0 {
+		return
+	}
+	if *dst == nil {
+		*dst = map[string]int64{}
+	}
+	for k, v := range src {
+		(*dst)[k] += v
+	}
 }

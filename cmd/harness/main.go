@@ -49,6 +49,7 @@ Exit codes: 0 success; 1 a check failed (scenario, threshold, API error);
 		newConformCmd(st),
 		newLoadCmd(st),
 		newReportCmd(),
+		newCertifyCmd(st), newAdapterCmd(st),
 	)
 	return root
 }

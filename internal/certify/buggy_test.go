@@ -30,10 +30,12 @@ type bugPolicy struct {
 	loopPage      bool                          // asks for every page after the first twice
 }
 
-// Small back-off figures keep the tests fast: base 20 ms, cap 400 ms.
+// Small back-off figures keep the tests fast: base 100 ms, cap 800 ms
+// (a smaller base drowns in the scheduling noise of hundreds of adapter
+// processes on two cores).
 const (
-	bugBase = 20 * time.Millisecond
-	bugCap  = 400 * time.Millisecond
+	bugBase = 100 * time.Millisecond
+	bugCap  = 800 * time.Millisecond
 )
 
 func ceiling(n int) time.Duration { return min(bugCap, bugBase<<(n-1)) }
@@ -73,7 +75,7 @@ func bugVariants() map[string]bugPolicy {
 		"drops-page":           with(func(p *bugPolicy) { p.dropPage = true }),
 		"loops-on-nexttoken":   with(func(p *bugPolicy) { p.loopPage = true }),
 		"constant-delay": with(func(p *bugPolicy) {
-			p.delay = func(int) time.Duration { return time.Duration((0.5 + rand.Float64()) * float64(50*time.Millisecond)) }
+			p.delay = func(int) time.Duration { return time.Duration((0.5 + rand.Float64()) * float64(200*time.Millisecond)) }
 		}),
 		"never-retries-503": with(func(p *bugPolicy) { p.retry = map[int]bool{0: true, 429: true, 500: true} }),
 	}

@@ -196,3 +196,54 @@ func mdCell(s string) string {
 	s = strings.ReplaceAll(s, "|", `\|`)
 	return strings.ReplaceAll(s, "\n", " ")
 }
+
+// WriteSummary writes the console summary: the rules, the scenarios that
+// failed or were skipped with why, and the verdict.
+func (r *Result) WriteSummary(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nRules (docs/certify.md):\n")
+	for _, rs := range r.Rules {
+		state := "pass"
+		switch {
+		case rs.Failed > 0:
+			state = "FAIL"
+		case rs.Passed == 0 && rs.Other == 0:
+			state = "not graded"
+		case rs.Other > 0 && rs.Passed == 0:
+			state = "not enough evidence"
+		}
+		fmt.Fprintf(&b, "  %-3s %-55s %-10s %d passed, %d failed\n", rs.ID, rs.Title, state, rs.Passed, rs.Failed)
+	}
+	var failed, skipped []ScenarioResult
+	for _, s := range r.Scenarios {
+		switch s.Outcome {
+		case conform.Failed:
+			failed = append(failed, s)
+		case conform.Skipped:
+			skipped = append(skipped, s)
+		}
+	}
+	if len(failed) > 0 {
+		fmt.Fprintf(&b, "\nFailed scenarios:\n")
+		for _, s := range failed {
+			fmt.Fprintf(&b, "  %s\n    %s\n", s.Name, strings.ReplaceAll(s.Failure, "\n", "\n    "))
+		}
+	}
+	if len(skipped) > 0 {
+		reasons := map[string]int{}
+		var order []string
+		for _, s := range skipped {
+			if reasons[s.Reason] == 0 {
+				order = append(order, s.Reason)
+			}
+			reasons[s.Reason]++
+		}
+		fmt.Fprintf(&b, "\nSkipped scenarios:\n")
+		for _, reason := range order {
+			fmt.Fprintf(&b, "  %d: %s\n", reasons[reason], reason)
+		}
+	}
+	fmt.Fprintf(&b, "\n%s (%s)\n", r.Verdict(), r.Duration.Round(time.Millisecond))
+	_, err := io.WriteString(w, r.Scrub(b.String()))
+	return err
+}

@@ -700,7 +700,7 @@ func (w *world) backoffRules() error {
 	for i, c := range w.calls {
 		windows[i] = *c
 	}
-	for _, c := range backoffChecks(w.journal, windows, w.r.opt.MaxAttempts, w.r.opt.CallTimeout) {
+	for _, c := range backoffChecks(windows, w.r.opt.MaxAttempts, w.r.opt.CallTimeout) {
 		if err := w.check(c); err != nil {
 			failed = append(failed, err.Error())
 		}

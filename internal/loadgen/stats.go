@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"cmp"
+	"errors"
 	"maps"
 	"net/http"
 	"slices"
@@ -44,11 +45,14 @@ func (l *latencyHist) record(d time.Duration) {
 	}
 }
 
+// q is the p-th percentile. HDR values are bucket upper bounds, so a
+// percentile can read above the largest value recorded: it is clamped to the
+// observed maximum (exact), never shown above it.
 func (l *latencyHist) q(p float64) time.Duration {
 	if l.h.TotalCount() == 0 {
 		return 0
 	}
-	return time.Duration(l.h.ValueAtQuantile(p)) * time.Microsecond
+	return min(time.Duration(l.h.ValueAtQuantile(p))*time.Microsecond, l.max)
 }
 
 // Latency is a latency distribution's summary (intended-time latency).
@@ -71,39 +75,89 @@ func (l *latencyHist) summary() Latency {
 	}
 }
 
-// Cancelled results are hits cut short by an interrupt: counted apart, not
-// as errors and not in latency.
+// Cancelled results are hits cut short by an interrupt: sent, counted
+// apart, not as errors and not in latency.
 const statusCancelled = "cancelled"
 
-// Suppressed hits were not sent: the simulated client was in its quiet
-// period for that request (see gate). They count as errors unless 429 is an
-// allowed status (they stand for a throttled request), never in latency.
-const statusSuppressed = "suppressed"
+// Reasons a planned hit was not sent (Accounting.NotSentReasons and the
+// time series' notSentReasons).
+const (
+	// NotSentBehind: the generator could not keep to the schedule; the hits
+	// still due when the run's duration was over were never sent.
+	NotSentBehind = "behind-schedule"
+	// NotSentStopped: the run was stopped (Ctrl-C, or a step ramp's
+	// slo.stopOnBreach) before the hits were due.
+	NotSentStopped = "stopped"
+	// NotSentQuiet: the simulated client held the request back in its quiet
+	// period after giving up on, or being refused, the same request (see gate).
+	NotSentQuiet = "quiet-period"
+	// NotSentInFlightCap: maxInFlight hits were already in flight.
+	NotSentInFlightCap = "in-flight-cap"
+	// NotSentCoalesced: clients.coalesce is on and an identical call of the
+	// same client was in flight; the hit was folded into it, never sent.
+	NotSentCoalesced = "coalesced"
+)
+
+// NotSentReasons lists the reasons in report order.
+func NotSentReasons() []string {
+	return []string{NotSentBehind, NotSentInFlightCap, NotSentStopped, NotSentQuiet, NotSentCoalesced}
+}
+
+// generatorReason reports whether a not-sent reason is the generator's own
+// shortfall (what thresholds.maxNotSent bounds), rather than the run's or the
+// simulated clients' choice.
+func generatorReason(r string) bool { return r == NotSentBehind || r == NotSentInFlightCap }
+
+// notSentMark starts the error text of a hit the dispatcher did not send;
+// the reason follows, then ": " and the detail.
+const notSentMark = "loadgen: not sent: "
+
+// notSentError is the error of a hit the dispatcher did not send.
+func notSentError(reason, detail string) error {
+	return errors.New(notSentMark + reason + ": " + detail)
+}
+
+// notSentReason returns the reason of a not-sent hit's error text, or "".
+func notSentReason(errText string) string {
+	i := strings.Index(errText, notSentMark)
+	if i < 0 {
+		return ""
+	}
+	r, _, _ := strings.Cut(errText[i+len(notSentMark):], ":")
+	return r
+}
+
+// maxErrorKinds bounds the distinct error texts kept per group (vegeta's
+// error set); the rest are counted under errorKindOther.
+const (
+	maxErrorKinds  = 50
+	errorKindOther = "(other errors)"
+)
 
 // opStats accumulates one group of hits (an operation, a step, or all).
 type opStats struct {
-	requests   int
-	successes  int
-	errors     int
-	cancelled  int
-	suppressed int
-	statuses   map[string]int
-	lat        *latencyHist
-	first      time.Time
-	last       time.Time
+	requests  int
+	successes int
+	errors    int
+	cancelled int
+	notSent   map[string]int
+	statuses  map[string]int
+	kinds     map[string]int
+	lat       *latencyHist
+	lag       *latencyHist
+	first     time.Time
+	last      time.Time
 }
 
 func newOpStats(sigfigs int) *opStats {
-	return &opStats{statuses: map[string]int{}, lat: newLatencyHist(sigfigs)}
+	return &opStats{statuses: map[string]int{}, notSent: map[string]int{}, kinds: map[string]int{},
+		lat: newLatencyHist(sigfigs), lag: newLatencyHist(2)}
 }
 
-// classify returns the status key of a result: the HTTP code, "error" for a
-// transport error, "cancelled" for a hit cut short by an interrupt.
+// classify returns the status key of a sent hit: the HTTP code, "error" for
+// a transport error, "cancelled" for a hit cut short by an interrupt.
 func classify(r *vegeta.Result, interrupted bool) string {
 	if r.Code == 0 {
-		if strings.Contains(r.Error, suppressedMark) {
-			return statusSuppressed
-		}
 		if interrupted && strings.Contains(r.Error, "context canceled") {
 			return statusCancelled
 		}
@@ -112,7 +166,36 @@ func classify(r *vegeta.Result, interrupted bool) string {
 	return strconv.Itoa(int(r.Code))
 }
 
-func (s *opStats) add(r *vegeta.Result, key string, allowed map[int]bool) {
+// errorKind is the error set's key of a failed hit: "503 Service
+// Unavailable" for an HTTP answer, the transport error's text otherwise
+// (without Go's "Get \"URL\": " prefix, so one failure reads the same for
+// every URL).
+func errorKind(r *vegeta.Result) string {
+	if r.Code != 0 {
+		return strconv.Itoa(int(r.Code)) + " " + http.StatusText(int(r.Code))
+	}
+	e := r.Error
+	if op, rest, ok := strings.Cut(e, " \""); ok && !strings.Contains(op, " ") {
+		if _, after, ok := strings.Cut(rest, "\": "); ok {
+			e = after
+		}
+	}
+	if e == "" {
+		e = "unknown error"
+	}
+	return e
+}
+
+// add records a hit: notSent is its reason when it was not sent (""
+// otherwise), lag its schedule lag (< 0 when unknown, as in Replay).
+func (s *opStats) add(r *vegeta.Result, key, notSent string, lag time.Duration, allowed map[int]bool) {
+	if notSent != "" {
+		s.notSent[notSent]++
+		return
+	}
+	if lag >= 0 {
+		s.lag.record(lag)
+	}
 	if key == statusCancelled {
 		s.cancelled++
 		s.statuses[key]++
@@ -120,17 +203,17 @@ func (s *opStats) add(r *vegeta.Result, key string, allowed map[int]bool) {
 	}
 	s.requests++
 	s.statuses[key]++
-	if key == statusSuppressed {
-		s.suppressed++
-		if !allowed[http.StatusTooManyRequests] {
-			s.errors++
-		}
-		return
-	}
 	if r.Code >= 200 && r.Code < 300 {
 		s.successes++
-	} else if !allowed[int(r.Code)] {
-		s.errors++
+	} else {
+		if !allowed[int(r.Code)] {
+			s.errors++
+		}
+		k := errorKind(r)
+		if _, ok := s.kinds[k]; !ok && len(s.kinds) >= maxErrorKinds {
+			k = errorKindOther
+		}
+		s.kinds[k]++
 	}
 	s.lat.record(r.Latency)
 	if s.first.IsZero() || r.Timestamp.Before(s.first) {
@@ -152,25 +235,48 @@ func (s *opStats) rate(span time.Duration) float64 {
 	return float64(s.requests) / span.Seconds()
 }
 
-// OpSummary is one operation's (or all hits') line of the summary.
+// OpSummary is one operation's (or all hits') line of the summary. Its
+// figures count only hits that reached the target: hits not sent (see
+// NotSent) are in no rate, ratio or latency.
 type OpSummary struct {
-	Name         string         `json:"name"`
-	Requests     int            `json:"requests"`
-	Rate         float64        `json:"rate"` // achieved, hits/s
-	Successes    int            `json:"successes"`
-	Errors       int            `json:"errors"`
-	Cancelled    int            `json:"cancelled,omitempty"`
-	Suppressed   int            `json:"suppressed,omitempty"`
-	SuccessRatio float64        `json:"successRatio"`
-	ErrorRate    float64        `json:"errorRate"`
-	Latency      Latency        `json:"latency"`
-	Statuses     map[string]int `json:"statuses"`
+	Name string `json:"name"`
+	// Requests are hits sent to the target that completed (an answer or a
+	// transport error); Cancelled ones were sent and cut short by an interrupt.
+	Requests  int     `json:"requests"`
+	Rate      float64 `json:"rate"` // achieved, requests/s
+	Successes int     `json:"successes"`
+	Errors    int     `json:"errors"`
+	Cancelled int     `json:"cancelled,omitempty"`
+	// Suppressed is NotSent["quiet-period"], kept for readers of older runs.
+	Suppressed   int     `json:"suppressed,omitempty"`
+	SuccessRatio float64 `json:"successRatio"`
+	ErrorRate    float64 `json:"errorRate"`
+	Latency      Latency `json:"latency"`
+	// Lag is the schedule lag of the group's sent hits (send − intended).
+	Lag      *Latency       `json:"lag,omitempty"`
+	Statuses map[string]int `json:"statuses"`
+	// ErrorSet counts failed hits by kind: "503 Service Unavailable" for an
+	// HTTP answer, the transport error's text otherwise (at most 50 kinds).
+	ErrorSet map[string]int `json:"errorSet,omitempty"`
+	// NotSent counts the group's hits that were not sent, by reason (only
+	// reasons known per operation: quiet-period, in-flight-cap, coalesced).
+	NotSent map[string]int `json:"notSent,omitempty"`
 }
 
 func (s *opStats) summary(name string, span time.Duration) OpSummary {
 	o := OpSummary{
 		Name: name, Requests: s.requests, Rate: s.rate(span), Successes: s.successes,
-		Errors: s.errors, Cancelled: s.cancelled, Suppressed: s.suppressed, Latency: s.lat.summary(), Statuses: s.statuses,
+		Errors: s.errors, Cancelled: s.cancelled, Suppressed: s.notSent[NotSentQuiet], Latency: s.lat.summary(), Statuses: s.statuses,
+	}
+	if len(s.kinds) > 0 {
+		o.ErrorSet = s.kinds
+	}
+	if len(s.notSent) > 0 {
+		o.NotSent = s.notSent
+	}
+	if s.lag.h.TotalCount() > 0 {
+		l := s.lag.summary()
+		o.Lag = &l
 	}
 	if s.requests > 0 {
 		o.SuccessRatio = float64(s.successes) / float64(s.requests)

@@ -65,10 +65,10 @@ func TestFaultRetryAfterForms(t *testing.T) {
 		},
 	}
 	type tcase struct {
-		op      string
-		status  int
-		ra      int
-		date    bool
+		op     string
+		status int
+		ra     int
+		date   bool
 	}
 	var cases []tcase
 	for _, op := range []string{contract.OpToken, contract.OpGetThreadNetworks, contract.OpCreateThreadNetwork, contract.OpGetSkillCredentials} {

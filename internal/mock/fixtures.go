@@ -186,15 +186,24 @@ func (p fixtureProblem) String() string {
 	return loc + p.field + ": " + p.msg
 }
 
-// joinProblems sorts problems by line and joins them, one per line.
+// maxProblems is how many problems a fixtures error lists; the rest are
+// counted.
+const maxProblems = 20
+
+// joinProblems sorts problems by line and joins them, one per line, at most
+// maxProblems and then how many more there are.
 func joinProblems(ps []fixtureProblem) error {
 	if len(ps) == 0 {
 		return nil
 	}
 	sort.SliceStable(ps, func(i, j int) bool { return ps[i].line < ps[j].line })
-	errs := make([]error, len(ps))
-	for i, p := range ps {
-		errs[i] = errors.New(p.String())
+	errs := make([]error, 0, min(len(ps), maxProblems)+1)
+	for _, p := range ps[:min(len(ps), maxProblems)] {
+		errs = append(errs, errors.New(p.String()))
+	}
+	if n := len(ps) - maxProblems; n > 0 {
+		errs = append(errs, errors.New(fixtureProblem{file: ps[0].file, line: ps[maxProblems].line,
+			msg: fmt.Sprintf("and %d more problems from here on: fix the ones above first", n)}.String()))
 	}
 	return errors.Join(errs...)
 }

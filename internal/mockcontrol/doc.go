@@ -5,7 +5,11 @@
 // Fault and RateLimit are the bodies of POST /__harness/faults and PUT
 // /__harness/ratelimit (and the entries of a load profile's mock section);
 // their Validate methods are the one owner of the checks the mock server
-// applies to them. JournalEntry is one line of GET /__harness/journal, and
-// Events turns a journal into compliance events. Control is the client.
+// applies to them. MintRequest and RevokeRequest are the bodies of POST
+// /__harness/tokens (an access token for an identity, possibly already
+// expired; answered with MintedToken) and POST /__harness/revoke (a refresh
+// token LWA then refuses with invalid_grant). JournalEntry is one line of
+// GET /__harness/journal, and Events turns a journal into compliance events
+// (an HTTP-date Retry-After keeps its form). Control is the client.
 // docs/mock.md describes the API.
 package mockcontrol

@@ -157,7 +157,8 @@ func (a *Aggregator) newOp() *opInterval {
 		statuses:       map[int]int64{},
 		errors:         map[string]int64{},
 		lat:            hdrhistogram.New(histMin, histMax, a.sigfigs),
-		lag:            hdrhistogram.New(histMin, histMax, a.sigfigs),
+		// lag needs less precision than latency: two figures (1 %) halve its size
+		lag: hdrhistogram.New(histMin, histMax, max(1, a.sigfigs-1)),
 	}
 }
 

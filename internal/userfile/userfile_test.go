@@ -6,9 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -37,11 +35,7 @@ func TestRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	fifo := filepath.Join(dir, "fifo")
-	if runtime.GOOS != "windows" {
-		if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-			t.Fatalf("mkfifo: %v", err)
-		}
-	}
+	haveFIFO := mkfifo(fifo) == nil
 	sock := filepath.Join(dir, "s.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
@@ -75,8 +69,8 @@ func TestRead(t *testing.T) {
 		{"unreadable", noRead, 0, fs.ErrPermission, []string{"permission denied"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.path == fifo && runtime.GOOS == "windows" {
-				t.Skip("LOUD SKIP: no FIFOs on windows")
+			if tc.path == fifo && !haveFIFO {
+				t.Skip("LOUD SKIP: this system cannot make a FIFO, so the FIFO case is not tested here")
 			}
 			if tc.path == noRead && os.Geteuid() == 0 {
 				t.Skip("LOUD SKIP: running as root, which reads a mode-000 file")

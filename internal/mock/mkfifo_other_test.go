@@ -1,0 +1,8 @@
+//go:build !unix
+
+package mock
+
+import "errors"
+
+// mkfifo fails: this system has no named pipes.
+func mkfifo(string) error { return errors.New("no named pipes on this system") }
