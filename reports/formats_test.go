@@ -68,9 +68,12 @@ func TestLoadJSON(t *testing.T) {
 			Latency struct{ P99, Max float64 } `json:"latencySeconds"`
 		} `json:"all"`
 		Accounting struct {
-			Offered, Sent, NotSent int64
-			PlannedHits            int `json:"plannedHits"`
+			Planned, Offered, Sent, NotSent int64
 		} `json:"accounting"`
+		Generator struct {
+			Saturated bool    `json:"saturated"`
+			LagP99    float64 `json:"lagP99Seconds"`
+		} `json:"generator"`
 		Knee struct {
 			Found bool    `json:"found"`
 			Rate  float64 `json:"offeredRate"`
@@ -87,17 +90,20 @@ func TestLoadJSON(t *testing.T) {
 	if got.Schema != reports.LoadReportSchema || got.SchemaVersion != reports.ReportSchemaVersion || got.DurationUnit != "seconds" {
 		t.Errorf("schema %q v%d unit %q", got.Schema, got.SchemaVersion, got.DurationUnit)
 	}
-	if got.Verdict.Result != "fail" {
+	if got.Verdict.Result != "fail" || strings.Join(got.Verdict.Qualifiers, ",") != "generator saturated" {
 		t.Errorf("verdict %q, want fail", got.Verdict.Result)
 	}
 	if want := sum.All.Latency.P99.Seconds(); got.All.Latency.P99 != want {
 		t.Errorf("p99 %v s, want %v s (durations in seconds)", got.All.Latency.P99, want)
 	}
-	if got.Accounting.Offered != int64(sum.PlannedHits) || got.Accounting.Sent+got.Accounting.NotSent != got.Accounting.Offered {
-		t.Errorf("accounting %+v does not add up to the %d planned hits", got.Accounting, sum.PlannedHits)
+	if a := got.Accounting; a.Planned != int64(sum.PlannedHits) || a.Offered != a.Planned || a.Sent+a.NotSent != a.Planned {
+		t.Errorf("accounting %+v does not add up to the %d planned hits", a, sum.PlannedHits)
 	}
-	if !got.Knee.Found || got.Knee.Rate != sum.HighestRate {
-		t.Errorf("knee %+v, want %v/s", got.Knee, sum.HighestRate)
+	if !got.Generator.Saturated || got.Generator.LagP99 != sum.Generator.Lag.P99.Seconds() {
+		t.Errorf("generator %+v, want saturated with lag p99 %v s", got.Generator, sum.Generator.Lag.P99.Seconds())
+	}
+	if !got.Knee.Found || got.Knee.Rate != sum.Knee.Rate {
+		t.Errorf("knee %+v, want %v/s", got.Knee, sum.Knee.Rate)
 	}
 	wantTh := []struct {
 		metric, op, unit string
@@ -127,7 +133,7 @@ func TestLoadMarkdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := buf.String()
-	for _, want := range []string{"## ❌ Load run `capacity-ramp`: FAIL", "| Planned | Offered | Sent |", "**Knee: 400/s**",
+	for _, want := range []string{"## ❌ Load run `capacity-ramp`: FAIL", "| Planned | Sent | Answered | Not sent |", "Generator **SATURATED**", "| Step | Offered | Achieved |", "**Knee: 400/s**",
 		"4 ◆ knee", "### Back-off compliance: FAIL", "### Thresholds", "| latency.all.p99 | ≤ 250ms |"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q", want)

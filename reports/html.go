@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/alexa-harness/harness/internal/compliance"
+	"github.com/alexa-harness/harness/internal/humanfmt"
 	"github.com/alexa-harness/harness/internal/loadgen"
 	"github.com/alexa-harness/harness/internal/redact"
 	"github.com/alexa-harness/harness/internal/timeseries"
@@ -28,7 +27,7 @@ var htmlFuncs = template.FuncMap{
 	"count": count,
 	"pct":   pct,
 	"secs":  humanSeconds,
-	"num":   func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) },
+	"num":   humanfmt.Number,
 	"join":  strings.Join,
 }
 
@@ -57,7 +56,15 @@ func newOpRow(o loadgen.OpSummary, total bool) opRow {
 type stepRow struct {
 	N                                                                      int
 	From, Offered, Achieved, Requests, Errors, P50, P99, Statuses, Reasons string
+	Generator, LagP99                                                      string
 	Met, Complete, Knee                                                    bool
+}
+
+func lagP99(l *loadgen.Latency) string {
+	if l == nil {
+		return "-"
+	}
+	return loadDur(l.P99)
 }
 
 type ruleRow struct {
@@ -92,6 +99,8 @@ type loadPage struct {
 	AllRequests, AllRate, AllSuccess, AllP50, AllP99, AllMax string
 	AllErrorsBad                                             bool
 	Accounting                                               *accounting
+	Generator                                                *generatorView
+	Damage                                                   []string
 	Errors                                                   []reasonCount
 	Notes                                                    []string
 	Charts                                                   []chart
@@ -132,12 +141,15 @@ func buildLoadPage(r LoadReport) (*loadPage, error) {
 		AllRequests: count(int64(s.All.Requests)), AllRate: fmtRate(s.All.Rate), AllSuccess: pct(s.All.SuccessRatio),
 		AllP50: loadDur(s.All.Latency.P50), AllP99: loadDur(s.All.Latency.P99), AllMax: loadDur(s.All.Latency.Max),
 		AllErrorsBad: s.All.Errors > 0,
-		Accounting:   seriesAccounting(r), Errors: seriesErrors(r), Charts: charts,
-		Knee: findKnee(s), Thresholds: structuredThresholds(s.Thresholds, r.Secrets),
+		Accounting:   runAccounting(r), Generator: runGenerator(r), Errors: errorKinds(r), Charts: charts,
+		Knee: findKnee(s, r.Secrets), Thresholds: structuredThresholds(s.Thresholds, r.Secrets),
 	}
 	pg.Verdict.Headline, pg.Verdict.Why = scrub(pg.Verdict.Headline), scrub(pg.Verdict.Why)
 	for _, n := range s.Notes {
 		pg.Notes = append(pg.Notes, scrub(n))
+	}
+	for _, d := range s.Damage {
+		pg.Damage = append(pg.Damage, scrub(d))
 	}
 	for _, o := range s.Operations {
 		pg.Ops = append(pg.Ops, newOpRow(o, false))
@@ -150,7 +162,8 @@ func buildLoadPage(r LoadReport) (*loadPage, error) {
 			Requests: count(int64(st.Op.Requests)), Errors: count(int64(st.Op.Errors)),
 			P50: loadDur(st.Op.Latency.P50), P99: loadDur(st.Op.Latency.P99), Statuses: loadStatuses(st.Op.Statuses),
 			Reasons: scrub(strings.Join(st.Reasons, "; ")), Met: st.MetSLO, Complete: st.Complete,
-			Knee: pg.Knee != nil && pg.Knee.Found && pg.Knee.Step == i+1,
+			Knee:      pg.Knee != nil && pg.Knee.Found && pg.Knee.Step == i+1,
+			Generator: scrub(st.Generator), LagP99: lagP99(st.Op.Lag),
 		})
 	}
 	if c := s.Compliance; c != nil {
@@ -199,19 +212,6 @@ func newVerdictView(title string, v compliance.Verdict, scrub func(string) strin
 		}
 	}
 	return vv
-}
-
-// seriesErrors sums the transport errors of the "all" rows by text.
-func seriesErrors(r LoadReport) []reasonCount {
-	m := map[string]int64{}
-	for _, iv := range allRows(r.Series) {
-		for k, n := range iv.Errors {
-			m[redact.Scrub(k, r.Secrets...)] += n
-		}
-	}
-	out := sortedCounts(m)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
-	return out
 }
 
 // WriteLoadHTML writes a load run's report as one self-contained HTML page

@@ -45,7 +45,7 @@ func TestLoadHTMLSelfContained(t *testing.T) {
 	}
 	for _, want := range []string{
 		"FAIL", "chart-latency", "chart-throughput", "chart-mix", "chart-op-p99", "chart-lag", "chart-capacity",
-		"Knee: <strong>400/s</strong>", "◆ knee", "Planned, sent and unsent hits", "generator behind schedule",
+		"Knee: <strong>400/s</strong>", "◆ knee", "Planned, sent and unsent hits", "behind-schedule", "Generator health: <span class=\"bad\">SATURATED</span>", "generator-limited",
 		"Back-off compliance", "Retry-After floor", "latency.all.p99", "context deadline exceeded",
 	} {
 		if !strings.Contains(page, want) {
@@ -61,22 +61,24 @@ func TestLoadHTMLVerdictBanner(t *testing.T) {
 	cases := []struct {
 		name        string
 		pass        bool
+		saturated   bool
 		interrupted bool
 		damage      bool
 		class       string
 		word        string
 		qualifier   string
 	}{
-		{"clean pass", true, false, false, "banner pass", "PASS", ""},
-		{"pass on an interrupted run", true, true, false, "banner partial", "PARTIAL", "interrupted"},
-		{"pass with a damaged time series", true, false, true, "banner partial", "PARTIAL", "damaged"},
-		{"fail", false, false, false, "banner fail", "FAIL", ""},
-		{"fail, interrupted", false, true, false, "banner fail", "FAIL", "interrupted"},
+		{"clean pass", true, false, false, false, "banner pass", "PASS", ""},
+		{"pass with a saturated generator", true, true, false, false, "banner partial", "PARTIAL", "generator saturated"},
+		{"pass on an interrupted run", true, false, true, false, "banner partial", "PARTIAL", "interrupted"},
+		{"pass with a damaged time series", true, false, false, true, "banner partial", "PARTIAL", "damaged"},
+		{"fail", false, false, false, false, "banner fail", "FAIL", ""},
+		{"fail, interrupted", false, false, true, false, "banner fail", "FAIL", "interrupted"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, sum := syntheticReport(t)
-			sum.Pass, sum.Interrupted = tc.pass, tc.interrupted
+			sum.Pass, sum.Interrupted, sum.Generator.Saturated = tc.pass, tc.interrupted, tc.saturated
 			if tc.pass {
 				for i := range sum.Thresholds {
 					sum.Thresholds[i].Pass = true

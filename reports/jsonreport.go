@@ -40,19 +40,35 @@ type jsonOp struct {
 	SuccessRatio  float64        `json:"successRatio"`
 	ErrorRate     float64        `json:"errorRate"`
 	Latency       jsonLatency    `json:"latencySeconds"`
+	Lag           *jsonLatency   `json:"lagSeconds,omitempty"`
 	Statuses      map[string]int `json:"statuses"`
+	ErrorSet      map[string]int `json:"errorSet,omitempty"`
+	NotSent       map[string]int `json:"notSent,omitempty"`
 }
 
-func newJSONOp(o loadgen.OpSummary) jsonOp {
-	l := o.Latency
+func newJSONLatency(l loadgen.Latency) jsonLatency {
+	return jsonLatency{P50: secs(l.P50), P90: secs(l.P90), P95: secs(l.P95), P99: secs(l.P99), Max: secs(l.Max), Mean: secs(l.Mean)}
+}
+
+func newJSONOp(o loadgen.OpSummary, scrub func(string) string) jsonOp {
 	st := o.Statuses
 	if st == nil {
 		st = map[string]int{}
 	}
-	return jsonOp{Name: o.Name, Requests: o.Requests, RatePerSecond: o.Rate, Successes: o.Successes, Errors: o.Errors,
+	j := jsonOp{Name: o.Name, Requests: o.Requests, RatePerSecond: o.Rate, Successes: o.Successes, Errors: o.Errors,
 		Cancelled: o.Cancelled, Suppressed: o.Suppressed, SuccessRatio: o.SuccessRatio, ErrorRate: o.ErrorRate,
-		Latency:  jsonLatency{P50: secs(l.P50), P90: secs(l.P90), P95: secs(l.P95), P99: secs(l.P99), Max: secs(l.Max), Mean: secs(l.Mean)},
-		Statuses: st}
+		Latency: newJSONLatency(o.Latency), Statuses: st, NotSent: o.NotSent}
+	if o.Lag != nil {
+		l := newJSONLatency(*o.Lag)
+		j.Lag = &l
+	}
+	if len(o.ErrorSet) > 0 {
+		j.ErrorSet = make(map[string]int, len(o.ErrorSet))
+		for k, n := range o.ErrorSet {
+			j.ErrorSet[scrub(k)] += n
+		}
+	}
+	return j
 }
 
 type jsonStep struct {
@@ -64,6 +80,8 @@ type jsonStep struct {
 	Complete     bool     `json:"complete"`
 	MetSLO       bool     `json:"metSlo"`
 	Reasons      []string `json:"reasons,omitempty"`
+	Generator    string   `json:"generator,omitempty"` // why the generator limited the step
+	CPU          float64  `json:"cpu,omitempty"`
 	Hits         jsonOp   `json:"hits"`
 	IsKnee       bool     `json:"knee,omitempty"`
 }
@@ -171,10 +189,12 @@ type jsonLoadReport struct {
 	Verdict       verdict                `json:"verdict"`
 	TimeSeries    jsonSeries             `json:"timeSeries"`
 	Accounting    *accounting            `json:"accounting"`
+	Generator     *generatorView         `json:"generator"`
+	Damage        []string               `json:"damage,omitempty"`
 	All           jsonOp                 `json:"all"`
 	Operations    []jsonOp               `json:"operations"`
 	Attempts      []loadgen.AttemptStats `json:"attempts"`
-	Errors        []reasonCount          `json:"transportErrors"`
+	Errors        []reasonCount          `json:"errorSet"`
 	Steps         []jsonStep             `json:"steps,omitempty"`
 	Knee          *knee                  `json:"knee,omitempty"`
 	Compliance    *jsonCompliance        `json:"compliance,omitempty"`
@@ -202,21 +222,22 @@ func WriteLoadJSON(w io.Writer, r LoadReport) error {
 			LatencyFrom: s.LatencyFrom},
 		Verdict:    loadVerdict(r),
 		TimeSeries: jsonSeries{File: timeseries.FileName, Intervals: len(allRows(r.Series)), Problem: scrub(r.SeriesProblem), Damaged: r.SeriesDamaged},
-		Accounting: seriesAccounting(r),
-		All:        newJSONOp(s.All),
+		Accounting: runAccounting(r),
+		Generator:  runGenerator(r),
+		All:        newJSONOp(s.All, scrub),
 		Operations: []jsonOp{},
 		Attempts:   s.Attempts,
-		Errors:     seriesErrors(r),
-		Knee:       findKnee(s),
+		Errors:     errorKinds(r),
+		Knee:       findKnee(s, r.Secrets),
 		Thresholds: structuredThresholds(s.Thresholds, r.Secrets),
 	}
 	out.Verdict.Headline = scrub(out.Verdict.Headline)
 	for _, o := range s.Operations {
-		out.Operations = append(out.Operations, newJSONOp(o))
+		out.Operations = append(out.Operations, newJSONOp(o, scrub))
 	}
 	for i, st := range s.Steps {
 		js := jsonStep{Step: i + 1, OfferedRate: st.Rate, StartSeconds: secs(st.Start), EndSeconds: secs(st.End), AchievedRate: st.Achieved,
-			Complete: st.Complete, MetSLO: st.MetSLO, Hits: newJSONOp(st.Op), IsKnee: out.Knee != nil && out.Knee.Found && out.Knee.Step == i+1}
+			Complete: st.Complete, MetSLO: st.MetSLO, Generator: scrub(st.Generator), CPU: st.CPU, Hits: newJSONOp(st.Op, scrub), IsKnee: out.Knee != nil && out.Knee.Found && out.Knee.Step == i+1}
 		for _, x := range st.Reasons {
 			js.Reasons = append(js.Reasons, scrub(x))
 		}
@@ -233,6 +254,9 @@ func WriteLoadJSON(w io.Writer, r LoadReport) error {
 	}
 	for _, n := range s.Notes {
 		out.Notes = append(out.Notes, scrub(n))
+	}
+	for _, d := range s.Damage {
+		out.Damage = append(out.Damage, scrub(d))
 	}
 	if out.Attempts == nil {
 		out.Attempts = []loadgen.AttemptStats{}

@@ -15,16 +15,21 @@ import (
 	"github.com/alexa-harness/harness/internal/loadgen"
 )
 
-// WriteLoad renders a load run's summary: the run's headline, a table per
-// operation (requests, achieved rate, success ratio, p50/p90/p95/p99/max
-// latency from the intended send time, status counts), the attempts per
-// contract operation, the steps of a step ramp with the highest rate that
-// met the SLO, the back-off compliance verdict (both views), and the
+// WriteLoad renders a load run's summary: the run's headline, what became
+// of every planned hit (sent, answered, not sent and why), the generator's
+// health (schedule lag, CPU, hits in flight, file descriptors), a table per
+// operation (requests that reached the target, achieved rate, success ratio,
+// p50/p90/p95/p99/max latency from the intended send time, status counts),
+// the error set, the attempts per contract operation, the steps of a step
+// ramp with the knee, the back-off compliance verdict (both views), and the
 // thresholds with their outcome.
 func WriteLoad(w io.Writer, s *loadgen.Summary) error {
 	var b strings.Builder
 	writeLoadHeadline(&b, s)
+	writeLoadAccounting(&b, s.Accounting)
+	writeLoadGenerator(&b, s.Generator)
 	writeLoadOperations(&b, s)
+	writeLoadErrors(&b, s.All.ErrorSet)
 	writeLoadAttempts(&b, s.Attempts)
 	writeLoadSteps(&b, s)
 	b.WriteString("\n")
@@ -55,7 +60,98 @@ func writeLoadHeadline(b *strings.Builder, s *loadgen.Summary) {
 	case s.Partial:
 		b.WriteString(" — partial run")
 	}
-	b.WriteString("\nLatency is measured from each hit's intended send time (open model, no coordinated omission).\n\n")
+	b.WriteString("\nLatency is measured from each hit's intended send time (open model, no coordinated omission).\n")
+}
+
+// writeLoadAccounting writes what became of every planned hit.
+func writeLoadAccounting(b *strings.Builder, a loadgen.Accounting) {
+	if a.Planned == 0 && a.Sent == 0 && a.NotSent == 0 {
+		b.WriteString("\n")
+		return
+	}
+	share := func(n int64) string {
+		if a.Planned == 0 {
+			return ""
+		}
+		return fmt.Sprintf(" (%.4g%%)", 100*float64(n)/float64(a.Planned))
+	}
+	fmt.Fprintf(b, "Hits: planned %d · sent %d%s · answered %d · not sent %d%s", a.Planned, a.Sent, share(a.Sent), a.Answered, a.NotSent, share(a.NotSent))
+	if a.NotSent > 0 {
+		var parts []string
+		for _, r := range loadgen.NotSentReasons() {
+			if n := a.NotSentReasons[r]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", r, n))
+			}
+		}
+		fmt.Fprintf(b, ": %s", strings.Join(parts, ", "))
+	}
+	b.WriteString("\nRates, ratios and latency count only the requests that reached the target.\n\n")
+}
+
+// writeLoadGenerator writes the generator's health, loudly when it
+// saturated.
+func writeLoadGenerator(b *strings.Builder, g *loadgen.GeneratorHealth) {
+	if g == nil {
+		return
+	}
+	var parts []string
+	if g.Lag != nil {
+		parts = append(parts, fmt.Sprintf("schedule lag p99 %s, max %s (limit %s)", loadDur(g.Lag.P99), loadDur(g.Lag.Max), g.MaxLag))
+	}
+	if g.GOMAXPROCS > 0 {
+		who := ""
+		if g.SharesWithMock {
+			who = ", with the embedded mock"
+		}
+		parts = append(parts, fmt.Sprintf("CPU %.0f%% of %d cores (peak %.0f%%%s)", g.CPU*100, g.GOMAXPROCS, g.CPUPeak*100, who))
+	}
+	parts = append(parts, fmt.Sprintf("in flight peak %d of cap %d", g.PeakInFlight, g.MaxInFlight))
+	if g.FDLimit.Soft > 0 {
+		fd := fmt.Sprintf("file descriptors %d (hard %d)", g.FDLimit.Soft, g.FDLimit.Hard)
+		if g.FDLimit.Before != g.FDLimit.Soft {
+			fd += fmt.Sprintf(", raised from %d", g.FDLimit.Before)
+		}
+		parts = append(parts, fd)
+	}
+	fmt.Fprintf(b, "Generator: %s\n", strings.Join(parts, " · "))
+	if g.Saturated {
+		fmt.Fprintf(b, "GENERATOR SATURATED: the figures show the generator's limit as much as the target's:\n")
+		for _, r := range g.Reasons {
+			fmt.Fprintf(b, "  - %s\n", r)
+		}
+	}
+	for _, w := range g.Warnings {
+		fmt.Fprintf(b, "warning: %s\n", w)
+	}
+	b.WriteString("\n")
+}
+
+// writeLoadErrors writes the error set: failed requests by status and by
+// transport error text, most frequent first.
+func writeLoadErrors(b *strings.Builder, set map[string]int) {
+	if len(set) == 0 {
+		return
+	}
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if set[keys[i]] != set[keys[j]] {
+			return set[keys[i]] > set[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	et := table.NewWriter()
+	et.SetStyle(table.StyleLight)
+	et.SetTitle("Error set (final outcome of each failed request)")
+	et.AppendHeader(table.Row{"Count", "Error"})
+	et.SetColumnConfigs([]table.ColumnConfig{{Number: 1, Align: text.AlignRight}, {Number: 2, WidthMax: 90, WidthMaxEnforcer: text.WrapSoft}})
+	for _, k := range keys {
+		et.AppendRow(table.Row{set[k], k})
+	}
+	b.WriteString(et.Render())
+	b.WriteString("\n")
 }
 
 // writeLoadOperations writes the table of operations, with all operations
@@ -101,8 +197,9 @@ func writeLoadAttempts(b *strings.Builder, attempts []loadgen.AttemptStats) {
 	b.WriteString("\n")
 }
 
-// writeLoadSteps writes the steps of a step ramp and the highest step rate
-// that met the SLO (nothing for other pacers).
+// writeLoadSteps writes the steps of a step ramp (offered and achieved
+// rate, latency, errors by kind, the generator's lag and CPU) and the knee
+// with why the ramp went no higher (nothing for other pacers).
 func writeLoadSteps(b *strings.Builder, s *loadgen.Summary) {
 	if len(s.Steps) == 0 {
 		return
@@ -110,23 +207,96 @@ func writeLoadSteps(b *strings.Builder, s *loadgen.Summary) {
 	st := table.NewWriter()
 	st.SetStyle(table.StyleLight)
 	st.SetTitle("Steps")
-	st.AppendHeader(table.Row{"Step", "From", "Offered/s", "Achieved/s", "Requests", "Errors", "p95", "p99", "SLO"})
-	st.SetColumnConfigs([]table.ColumnConfig{{Number: 9, WidthMax: 50, WidthMaxEnforcer: text.WrapSoft}})
+	st.AppendHeader(table.Row{"Step", "From", "Offered/s", "Achieved/s", "Requests", "p50", "p99", "Errors", "Lag p99", "CPU", "SLO"})
+	st.SetColumnConfigs([]table.ColumnConfig{
+		{Number: 3, Align: text.AlignRight}, {Number: 4, Align: text.AlignRight}, {Number: 5, Align: text.AlignRight},
+		{Number: 6, Align: text.AlignRight}, {Number: 7, Align: text.AlignRight}, {Number: 9, Align: text.AlignRight}, {Number: 10, Align: text.AlignRight},
+		{Number: 8, WidthMax: 30, WidthMaxEnforcer: text.WrapSoft}, {Number: 11, WidthMax: 50, WidthMaxEnforcer: text.WrapSoft},
+	})
 	for _, x := range s.Steps {
 		slo := "met"
-		if !x.MetSLO {
+		switch {
+		case x.Generator != "":
+			slo = "GENERATOR-LIMITED (not graded): " + x.Generator
+		case !x.MetSLO:
 			slo = "MISSED: " + strings.Join(x.Reasons, "; ")
 		}
+		lag, cpu := "-", "-"
+		if x.Op.Lag != nil {
+			lag = loadDur(x.Op.Lag.P99)
+			if x.Op.Lag.P99 == 0 {
+				lag = "0"
+			}
+		}
+		if x.CPU > 0 {
+			cpu = fmt.Sprintf("%.0f%%", x.CPU*100)
+		}
+		errs := "0"
+		if x.Op.Errors > 0 || len(x.Op.ErrorSet) > 0 {
+			errs = loadErrorKinds(x.Op.ErrorSet)
+		}
 		st.AppendRow(table.Row{x.Index + 1, x.Start, fmt.Sprintf("%.0f", x.Rate), fmt.Sprintf("%.1f", x.Achieved),
-			x.Op.Requests, x.Op.Errors, loadDur(x.Op.Latency.P95), loadDur(x.Op.Latency.P99), slo})
+			x.Op.Requests, loadDur(x.Op.Latency.P50), loadDur(x.Op.Latency.P99), errs, lag, cpu, slo})
 	}
 	b.WriteString(st.Render())
 	b.WriteString("\n")
-	if s.HighestRate > 0 {
-		fmt.Fprintf(b, "Highest step rate that met the SLO: %.0f/s\n", s.HighestRate)
-	} else {
-		b.WriteString("No step met the SLO.\n")
+	writeLoadKnee(b, s)
+}
+
+// writeLoadKnee says where the ramp's knee is and why it went no higher.
+func writeLoadKnee(b *strings.Builder, s *loadgen.Summary) {
+	k := s.Knee
+	if k == nil {
+		if s.HighestRate > 0 {
+			fmt.Fprintf(b, "Highest step rate that met the SLO: %.0f/s\n", s.HighestRate)
+		} else {
+			b.WriteString("No step met the SLO.\n")
+		}
+		return
 	}
+	knee := "no step met the SLO"
+	if k.Rate > 0 {
+		knee = fmt.Sprintf("%.0f/s (step %d)", k.Rate, k.Step)
+	}
+	switch k.Cause {
+	case "target":
+		fmt.Fprintf(b, "Knee: %s; step %d (%.0f/s) missed the SLO on the target's account: %s\n", knee, k.NextStep, k.NextRate, k.Why)
+	case "generator":
+		fmt.Fprintf(b, "Knee not found: the generator saturated first, at step %d (%.0f/s): %s. Highest step met: %s\n", k.NextStep, k.NextRate, k.Why, knee)
+	case "incomplete":
+		fmt.Fprintf(b, "Knee not found: %s at step %d (%.0f/s). Highest step met: %s\n", k.Why, k.NextStep, k.NextRate, knee)
+	default:
+		fmt.Fprintf(b, "Knee above the ramp: every step met the SLO (highest %s)\n", knee)
+	}
+}
+
+// loadErrorKinds renders an error set compactly: "503×4 EOF×1", most
+// frequent first, HTTP answers by code.
+func loadErrorKinds(set map[string]int) string {
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if set[keys[i]] != set[keys[j]] {
+			return set[keys[i]] > set[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		name := k
+		if code, _, ok := strings.Cut(k, " "); ok {
+			if _, err := strconv.Atoi(code); err == nil {
+				name = code
+			}
+		}
+		if len(name) > 40 {
+			name = name[:37] + "..."
+		}
+		parts[i] = fmt.Sprintf("%s×%d", name, set[k])
+	}
+	return strings.Join(parts, " ")
 }
 
 // writeLoadCompliance writes the run's back-off verdict with its reasons,
@@ -193,15 +363,25 @@ func writeLoadResult(b *strings.Builder, s *loadgen.Summary) {
 	for _, n := range s.Notes {
 		fmt.Fprintf(b, "note: %s\n", n)
 	}
+	for _, d := range s.Damage {
+		fmt.Fprintf(b, "DAMAGED: %s\n", d)
+	}
 	partial := ""
 	if s.Interrupted || s.Partial {
 		partial = " — on a partial run"
 	}
-	if s.Pass {
-		fmt.Fprintf(b, "Result: PASS%s\n", partial)
-	} else {
-		fmt.Fprintf(b, "Result: FAIL (%s)%s\n", strings.Join(s.Failed(), ", "), partial)
+	verdict := "PASS"
+	if !s.Pass {
+		verdict = "FAIL (" + strings.Join(s.Failed(), ", ") + ")"
 	}
+	if s.Generator != nil && s.Generator.Saturated {
+		verdict += " — GENERATOR SATURATED"
+	}
+	if len(s.Damage) > 0 {
+		fmt.Fprintf(b, "Result: NO VERDICT — the run's data is DAMAGED (on what could be read: %s)\n", verdict)
+		return
+	}
+	fmt.Fprintf(b, "Result: %s%s\n", verdict, partial)
 }
 
 // dur renders a latency with a precision that suits its size.

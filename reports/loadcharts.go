@@ -313,7 +313,7 @@ func capacityChart(r LoadReport) (chart, error) {
 	addPoints(p, met, metX, metY, draw.CircleGlyph{}, vg.Points(5))
 	addPoints(p, miss, missX, missY, draw.BoxGlyph{}, vg.Points(4.5))
 	c.Legend = []chartSeries{path, met, miss, ideal}
-	if k := findKnee(s); k != nil && k.Found {
+	if k := findKnee(s, r.Secrets); k != nil && k.Found {
 		p.Add(&vline{X: k.Rate, Label: fmt.Sprintf("knee %s/s", strconv.FormatFloat(k.Rate, 'f', -1, 64)), Color: rgb(palette[3])})
 		c.Legend = append(c.Legend, chartSeries{Name: "knee (highest step that met the SLO)", Color: palette[3], Dashed: true})
 	}

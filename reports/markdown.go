@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/alexa-harness/harness/internal/humanfmt"
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
@@ -63,9 +64,9 @@ func WriteLoadMarkdown(w io.Writer, r LoadReport) error {
 		fmt.Fprintf(&b, "> %s: %s\n\n", label, mdCell(pg.SeriesProblem))
 	}
 	if a := pg.Accounting; a != nil {
-		mdTable(&b, []string{"Planned", "Offered", "Sent", "Answered", "Not sent", "Sent share", "429s", "Retries", "Lag p99 (worst)", "Lag max"},
-			[][]string{{pg.PlannedHits, count(a.Offered), count(a.Sent), count(a.Answered), count(a.NotSent), pct(a.SentShare),
-				count(a.Throttled), count(a.Retries), humanSeconds(a.LagP99Max), humanSeconds(a.LagMax)}})
+		mdTable(&b, []string{"Planned", "Sent", "Answered", "Not sent", "Sent share", "429s", "Retries"},
+			[][]string{{count(a.Planned), count(a.Sent), count(a.Answered), count(a.NotSent), pct(a.SentShare),
+				count(a.Throttled), count(a.Retries)}})
 		if len(a.NotSentReasons) > 0 {
 			parts := make([]string, len(a.NotSentReasons))
 			for i, x := range a.NotSentReasons {
@@ -73,6 +74,23 @@ func WriteLoadMarkdown(w io.Writer, r LoadReport) error {
 			}
 			fmt.Fprintf(&b, "Not sent, by reason: %s.\n\n", strings.Join(parts, "; "))
 		}
+	}
+	if g := pg.Generator; g != nil {
+		state := "healthy"
+		if g.Saturated {
+			state = "**SATURATED**: " + mdCell(strings.Join(g.Reasons, "; "))
+		}
+		fmt.Fprintf(&b, "Generator %s · schedule lag p99 %s, max %s", state, humanSeconds(g.LagP99), humanSeconds(g.LagMax))
+		if g.GOMAXPROCS > 0 {
+			fmt.Fprintf(&b, " · CPU %s (peak %s) · peak in flight %d of %d", pct(g.CPU), pct(g.CPUPeak), g.PeakInFlight, g.MaxInFlight)
+		}
+		b.WriteString(".\n\n")
+		for _, w := range g.Warnings {
+			fmt.Fprintf(&b, "> Generator warning: %s\n\n", mdCell(w))
+		}
+	}
+	for _, d := range pg.Damage {
+		fmt.Fprintf(&b, "> **Damaged**: %s\n\n", mdCell(d))
 	}
 	for _, n := range pg.Notes {
 		fmt.Fprintf(&b, "> Note: %s\n\n", mdCell(n))
@@ -95,14 +113,16 @@ func WriteLoadMarkdown(w io.Writer, r LoadReport) error {
 	}
 	if len(pg.Steps) > 0 {
 		b.WriteString("### Capacity steps\n\n")
-		if k := pg.Knee; k != nil && k.Found {
-			fmt.Fprintf(&b, "**Knee: %s/s** (step %d), the highest offered rate that met the SLO.", fmtNum(k.Rate), k.Step)
-			if k.NextStep > 0 {
-				fmt.Fprintf(&b, " The next step (%s/s) missed it: %s.", fmtNum(k.NextRate), mdCell(strings.Join(k.NextReasons, "; ")))
+		if k := pg.Knee; k != nil {
+			if k.Found {
+				fmt.Fprintf(&b, "**Knee: %s/s** (step %d), the highest offered rate that met the SLO with the generator healthy.", fmtNum(k.Rate), k.Step)
+			} else {
+				b.WriteString("**No step met the SLO.**")
+			}
+			if k.Why != "" {
+				fmt.Fprintf(&b, " %s", mdCell(k.Why))
 			}
 			b.WriteString("\n\n")
-		} else {
-			b.WriteString("**No step met the SLO.**\n\n")
 		}
 		rows = rows[:0]
 		for _, s := range pg.Steps {
@@ -114,9 +134,13 @@ func WriteLoadMarkdown(w io.Writer, r LoadReport) error {
 			if s.Knee {
 				n += " ◆ knee"
 			}
-			rows = append(rows, []string{n, s.Offered, s.Achieved, s.Requests, s.Errors, s.P50, s.P99, slo})
+			gen := "ok"
+			if s.Generator != "" {
+				gen = s.Generator
+			}
+			rows = append(rows, []string{n, s.Offered, s.Achieved, s.Requests, s.Errors, s.P50, s.P99, s.LagP99, gen, slo})
 		}
-		mdTable(&b, []string{"Step", "Offered", "Achieved", "Requests", "Errors", "p50", "p99", "SLO"}, rows)
+		mdTable(&b, []string{"Step", "Offered", "Achieved", "Requests", "Errors", "p50", "p99", "Lag p99", "Generator", "SLO"}, rows)
 	}
 	if c := pg.Compliance; c != nil {
 		word := "PASS"
@@ -199,4 +223,4 @@ func WriteConformMarkdown(w io.Writer, r ConformReport) error {
 	return err
 }
 
-func fmtNum(f float64) string { return fmt.Sprint(f) }
+func fmtNum(f float64) string { return humanfmt.Number(f) }

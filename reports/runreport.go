@@ -2,7 +2,6 @@ package reports
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"path/filepath"
 	"sort"
@@ -10,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dustin/go-humanize"
-
+	"github.com/alexa-harness/harness/internal/humanfmt"
 	"github.com/alexa-harness/harness/internal/loadgen"
 	"github.com/alexa-harness/harness/internal/redact"
 	"github.com/alexa-harness/harness/internal/timeseries"
@@ -71,20 +69,25 @@ type verdict struct {
 	Qualifiers []string `json:"qualifiers,omitempty"`
 	Failed     []string `json:"failed,omitempty"`
 	Headline   string   `json:"headline"`
+	// Summary is loadgen's own verdict line (Summary.Verdict).
+	Summary string `json:"summaryVerdict,omitempty"`
 	// Why is the banner's sentence.
 	Why string `json:"-"`
 }
 
 func loadVerdict(r LoadReport) verdict {
 	s := r.Summary
-	v := verdict{Pass: s.Pass, Failed: s.Failed()}
+	v := verdict{Pass: s.Pass, Failed: s.Failed(), Summary: s.Verdict}
+	if s.Generator != nil && s.Generator.Saturated {
+		v.Qualifiers = append(v.Qualifiers, "generator saturated")
+	}
 	if s.Interrupted {
 		v.Qualifiers = append(v.Qualifiers, "interrupted")
 	}
 	if s.Partial {
 		v.Qualifiers = append(v.Qualifiers, "partial")
 	}
-	if r.SeriesDamaged {
+	if r.SeriesDamaged || len(s.Damage) > 0 {
 		v.Qualifiers = append(v.Qualifiers, "damaged")
 	}
 	switch {
@@ -96,7 +99,7 @@ func loadVerdict(r LoadReport) verdict {
 		}
 	case len(v.Qualifiers) > 0:
 		v.Result = "partial"
-		v.Headline = "PASS on a partial run"
+		v.Headline = "PASS, qualified"
 	default:
 		v.Result = "pass"
 		v.Headline = "PASS"
@@ -112,36 +115,32 @@ func loadVerdict(r LoadReport) verdict {
 		if len(v.Failed) == 0 {
 			v.Why = "The run failed" + q
 		}
-		if q != "" {
-			v.Why += " — on a partial run"
-		}
 	case "partial":
-		v.Why = "Thresholds met, but on a partial run" + q + ": not a plain pass — the figures cover only what was recorded"
+		v.Why = "Thresholds met, but" + q + ": not a plain pass — read the figures with that in mind"
 	default:
 		v.Why = "Every threshold met on a whole run."
 	}
 	return v
 }
 
-// accounting sums the time series' "all" rows: what was offered, sent,
-// answered and not sent (and why), as the generator recorded it.
+// accounting is what became of every planned hit. It is the summary's own
+// (loadgen.Accounting) when the summary has one, else the sums of the time
+// series' "all" rows (a run from before the summary kept it). Offered is
+// the time series' sum (0 without one): it matches Planned when both exist.
 type accounting struct {
-	PlannedHits    int           `json:"plannedHits"`
+	Source         string        `json:"source"` // summary.json | timeseries.jsonl
+	Planned        int64         `json:"planned"`
 	Offered        int64         `json:"offered"`
 	Sent           int64         `json:"sent"`
 	Answered       int64         `json:"answered"`
 	NotSent        int64         `json:"notSent"`
 	NotSentReasons []reasonCount `json:"notSentReasons,omitempty"`
-	Throttled      int64         `json:"throttled"`
-	Retries        int64         `json:"retries"`
-	// SentShare is sent / offered (0 when nothing was offered).
-	SentShare float64 `json:"sentShare"`
-	// LagP99Max and LagMax are the worst interval's p99 and the largest
-	// schedule lag, in seconds.
-	LagP99Max float64 `json:"lagP99MaxSeconds"`
-	LagMax    float64 `json:"lagMaxSeconds"`
-	Intervals int     `json:"intervals"`
-	Source    string  `json:"source"`
+	// SentShare is Sent / Planned; GeneratorShare the share of Planned not
+	// sent on the generator's account (from the summary).
+	SentShare      float64 `json:"sentShare"`
+	GeneratorShare float64 `json:"generatorShare"`
+	Throttled      int64   `json:"throttled"` // 429 answers in the time series
+	Retries        int64   `json:"retries"`   // retries in the time series
 }
 
 type reasonCount struct {
@@ -149,32 +148,98 @@ type reasonCount struct {
 	Count  int64  `json:"count"`
 }
 
-// seriesAccounting returns nil when there is no time series.
-func seriesAccounting(r LoadReport) *accounting {
+// runAccounting returns nil when neither the summary nor a time series
+// accounts for the run's hits.
+func runAccounting(r LoadReport) *accounting {
+	s := r.Summary
+	var a *accounting
+	reasons := map[string]int64{}
+	if sa := s.Accounting; sa.Planned > 0 || sa.Sent > 0 || sa.NotSent > 0 {
+		a = &accounting{Source: "summary.json", Planned: sa.Planned, Sent: sa.Sent, Answered: sa.Answered, NotSent: sa.NotSent,
+			GeneratorShare: sa.GeneratorShare}
+		for k, n := range sa.NotSentReasons {
+			reasons[k] += n
+		}
+	}
+	all := allRows(r.Series)
+	if a == nil && len(all) == 0 {
+		return nil
+	}
+	fromSeries := a == nil
+	if fromSeries {
+		a = &accounting{Source: timeseries.FileName, Planned: int64(s.PlannedHits)}
+	}
+	for _, iv := range all {
+		a.Offered += iv.Offered
+		a.Throttled += iv.Throttled
+		a.Retries += iv.Retries
+		if fromSeries {
+			a.Sent += iv.Sent
+			a.Answered += iv.Answered
+			a.NotSent += iv.NotSent
+			for k, n := range iv.NotSentReasons {
+				reasons[k] += n
+			}
+		}
+	}
+	if a.Planned > 0 {
+		a.SentShare = float64(a.Sent) / float64(a.Planned)
+	}
+	scrubbed := map[string]int64{}
+	for k, n := range reasons {
+		scrubbed[redact.Scrub(k, r.Secrets...)] += n
+	}
+	a.NotSentReasons = sortedCounts(scrubbed)
+	return a
+}
+
+// generatorView is the generator's health as the reports show it: the
+// summary's loadgen.GeneratorHealth when there is one (durations in
+// seconds), else the schedule lag seen in the time series.
+type generatorView struct {
+	Source       string   `json:"source"`
+	Saturated    bool     `json:"saturated"`
+	Reasons      []string `json:"reasons,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+	LagP99       float64  `json:"lagP99Seconds"`
+	LagMax       float64  `json:"lagMaxSeconds"`
+	MaxLag       float64  `json:"maxLagSeconds,omitempty"` // the healthy limit
+	CPU          float64  `json:"cpu,omitempty"`
+	CPUPeak      float64  `json:"cpuPeak,omitempty"`
+	MaxCPU       float64  `json:"maxCpu,omitempty"`
+	GOMAXPROCS   int      `json:"gomaxprocs,omitempty"`
+	PeakInFlight int64    `json:"peakInFlight,omitempty"`
+	MaxInFlight  int      `json:"maxInFlight,omitempty"`
+	FDSoft       uint64   `json:"fdSoftLimit,omitempty"`
+	FDHard       uint64   `json:"fdHardLimit,omitempty"`
+	SharesMock   bool     `json:"sharesWithMock,omitempty"`
+}
+
+func runGenerator(r LoadReport) *generatorView {
+	if g := r.Summary.Generator; g != nil {
+		v := &generatorView{Source: "summary.json", Saturated: g.Saturated, MaxLag: secs(g.MaxLag), CPU: g.CPU, CPUPeak: g.CPUPeak,
+			MaxCPU: g.MaxCPU, GOMAXPROCS: g.GOMAXPROCS, PeakInFlight: g.PeakInFlight, MaxInFlight: g.MaxInFlight,
+			FDSoft: g.FDLimit.Soft, FDHard: g.FDLimit.Hard, SharesMock: g.SharesWithMock}
+		for _, x := range g.Reasons {
+			v.Reasons = append(v.Reasons, redact.Scrub(x, r.Secrets...))
+		}
+		for _, x := range g.Warnings {
+			v.Warnings = append(v.Warnings, redact.Scrub(x, r.Secrets...))
+		}
+		if g.Lag != nil {
+			v.LagP99, v.LagMax = secs(g.Lag.P99), secs(g.Lag.Max)
+		}
+		return v
+	}
 	all := allRows(r.Series)
 	if len(all) == 0 {
 		return nil
 	}
-	a := &accounting{PlannedHits: r.Summary.PlannedHits, Intervals: len(all), Source: timeseries.FileName}
-	reasons := map[string]int64{}
+	v := &generatorView{Source: timeseries.FileName}
 	for _, iv := range all {
-		a.Offered += iv.Offered
-		a.Sent += iv.Sent
-		a.Answered += iv.Answered
-		a.NotSent += iv.NotSent
-		a.Throttled += iv.Throttled
-		a.Retries += iv.Retries
-		a.LagP99Max = max(a.LagP99Max, iv.LagP99)
-		a.LagMax = max(a.LagMax, iv.LagMax)
-		for k, n := range iv.NotSentReasons {
-			reasons[redact.Scrub(k, r.Secrets...)] += n
-		}
+		v.LagP99, v.LagMax = max(v.LagP99, iv.LagP99), max(v.LagMax, iv.LagMax)
 	}
-	if a.Offered > 0 {
-		a.SentShare = float64(a.Sent) / float64(a.Offered)
-	}
-	a.NotSentReasons = sortedCounts(reasons)
-	return a
+	return v
 }
 
 func sortedCounts(m map[string]int64) []reasonCount {
@@ -203,44 +268,45 @@ func allRows(series []timeseries.Interval) []timeseries.Interval {
 	return out
 }
 
-// knee is the capacity ramp's answer: the highest step that met the SLO
-// and why the next one did not.
+// knee is the capacity ramp's answer as the summary found it
+// (loadgen.Knee): the highest step that met the SLO with the generator
+// healthy, and why the ramp went no higher. The reports decide nothing.
 type knee struct {
-	Found       bool     `json:"found"`
-	Step        int      `json:"step,omitempty"` // 1-based
-	Rate        float64  `json:"offeredRate,omitempty"`
-	NextStep    int      `json:"nextStep,omitempty"`
-	NextRate    float64  `json:"nextOfferedRate,omitempty"`
-	NextReasons []string `json:"nextReasons,omitempty"`
+	Found    bool    `json:"found"`
+	Step     int     `json:"step,omitempty"` // 1-based
+	Rate     float64 `json:"offeredRate,omitempty"`
+	Cause    string  `json:"cause"` // target | generator | incomplete | none
+	NextStep int     `json:"nextStep,omitempty"`
+	NextRate float64 `json:"nextOfferedRate,omitempty"`
+	Why      string  `json:"why,omitempty"`
 }
 
-// findKnee uses the summary's own judgement (StepSummary.MetSLO and
-// HighestRate); it decides nothing itself.
-func findKnee(s *loadgen.Summary) *knee {
-	if len(s.Steps) == 0 {
+func findKnee(s *loadgen.Summary, secrets []string) *knee {
+	if s.Knee == nil {
 		return nil
 	}
-	k := &knee{}
-	for i, st := range s.Steps {
-		if st.MetSLO && s.HighestRate > 0 && st.Rate == s.HighestRate {
-			k.Found, k.Step, k.Rate = true, i+1, st.Rate
-			for _, nx := range s.Steps[i+1:] {
-				if !nx.MetSLO {
-					k.NextStep, k.NextRate, k.NextReasons = nx.Index+1, nx.Rate, nx.Reasons
-					break
-				}
-			}
+	k := s.Knee
+	return &knee{Found: k.Rate > 0, Step: k.Step, Rate: k.Rate, Cause: k.Cause, NextStep: k.NextStep, NextRate: k.NextRate,
+		Why: redact.Scrub(k.Why, secrets...)}
+}
+
+// errorKinds is the run's error set: the summary's (OpSummary.ErrorSet,
+// by status text or transport error) when it has one, else the transport
+// errors of the time series.
+func errorKinds(r LoadReport) []reasonCount {
+	m := map[string]int64{}
+	if len(r.Summary.All.ErrorSet) > 0 {
+		for k, n := range r.Summary.All.ErrorSet {
+			m[redact.Scrub(k, r.Secrets...)] += int64(n)
+		}
+		return sortedCounts(m)
+	}
+	for _, iv := range allRows(r.Series) {
+		for k, n := range iv.Errors {
+			m[redact.Scrub(k, r.Secrets...)] += n
 		}
 	}
-	if !k.Found {
-		for _, nx := range s.Steps {
-			if !nx.MetSLO {
-				k.NextStep, k.NextRate, k.NextReasons = nx.Index+1, nx.Rate, nx.Reasons
-				break
-			}
-		}
-	}
-	return k
+	return sortedCounts(m)
 }
 
 // threshold is a threshold as a structured value. The summary carries
@@ -316,8 +382,9 @@ func humanSeconds(s float64) string {
 	return strconv.FormatFloat(s*1e6, 'f', 0, 64) + " µs"
 }
 
-func pct(f float64) string { return strconv.FormatFloat(f*100, 'f', 2, 64) + "%" }
+// The figures people read go through humanfmt, their formats' one owner.
+func pct(f float64) string { return humanfmt.Percent(f) }
 
-func count(n int64) string { return humanize.Comma(n) }
+func count(n int64) string { return humanfmt.Count(n) }
 
-func fmtRate(r float64) string { return fmt.Sprintf("%.1f/s", r) }
+func fmtRate(r float64) string { return humanfmt.Rate(r) }

@@ -3,9 +3,11 @@ package reports_test
 import (
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,9 +47,10 @@ func syntheticRun(t testing.TB, dir string) *loadgen.Summary {
 		status  int
 		err     string
 		step    int
+		lag     time.Duration
 	}
 	var hits []hitRec
-	var planned int
+	var planned, notSent int
 	now := start
 	for si, rate := range rates {
 		for sec := range int(stepLen / time.Second) {
@@ -70,7 +73,8 @@ func syntheticRun(t testing.TB, dir string) *loadgen.Summary {
 				if rate >= 800 {
 					lag += time.Duration(float64(sec+1) * float64(15*time.Millisecond) * rng.Float64())
 					if rng.Float64() < 0.04 {
-						agg.NotSent(op.name, "generator behind schedule", 1)
+						agg.NotSent(op.name, loadgen.NotSentBehind, 1)
+						notSent++
 						continue
 					}
 				}
@@ -96,7 +100,7 @@ func syntheticRun(t testing.TB, dir string) *loadgen.Summary {
 					status = 503
 				}
 				agg.Record(op.name, intended, intended.Add(lag), lat, status, errText, attempts)
-				hits = append(hits, hitRec{op.name, lat, status, errText, si})
+				hits = append(hits, hitRec{op.name, lat, status, errText, si, lag})
 			}
 			now = now.Add(time.Second)
 			if err := w.Write(agg.Cut(now)); err != nil {
@@ -109,22 +113,25 @@ func syntheticRun(t testing.TB, dir string) *loadgen.Summary {
 	}
 
 	summarize := func(name string, sel func(hitRec) bool, span time.Duration) loadgen.OpSummary {
-		o := loadgen.OpSummary{Name: name, Statuses: map[string]int{}}
-		var lats []time.Duration
+		o := loadgen.OpSummary{Name: name, Statuses: map[string]int{}, ErrorSet: map[string]int{}}
+		var lats, lags []time.Duration
 		var sum time.Duration
 		for _, h := range hits {
 			if !sel(h) {
 				continue
 			}
 			o.Requests++
+			lags = append(lags, h.lag)
 			if h.status == 0 {
 				o.Errors++
 				o.Statuses["error"]++
+				o.ErrorSet[h.err]++
 				continue
 			}
 			o.Statuses[strconv.Itoa(h.status)]++
 			if h.status >= 400 {
 				o.Errors++
+				o.ErrorSet[strconv.Itoa(h.status)+" "+http.StatusText(h.status)]++
 			} else {
 				o.Successes++
 			}
@@ -143,6 +150,10 @@ func syntheticRun(t testing.TB, dir string) *loadgen.Summary {
 			o.ErrorRate = float64(o.Errors) / float64(o.Requests)
 			o.Rate = float64(o.Requests-o.Statuses["error"]) / span.Seconds()
 		}
+		slices.Sort(lags)
+		if len(lags) > 0 {
+			o.Lag = &loadgen.Latency{P50: lags[len(lags)/2], P99: lags[min(len(lags)-1, len(lags)*99/100)], Max: lags[len(lags)-1]}
+		}
 		if len(lats) > 0 {
 			o.Latency = loadgen.Latency{P50: q(.5), P90: q(.9), P95: q(.95), P99: q(.99), Max: lats[len(lats)-1], Mean: sum / time.Duration(len(lats))}
 		}
@@ -159,6 +170,7 @@ func syntheticRun(t testing.TB, dir string) *loadgen.Summary {
 	for _, op := range ops {
 		s.Operations = append(s.Operations, summarize(op.name, func(h hitRec) bool { return h.op == op.name }, total))
 	}
+	const maxLag = 50 * time.Millisecond
 	const sloP99 = 250 * time.Millisecond
 	const sloErr = 0.05
 	for si, rate := range rates {
@@ -171,15 +183,37 @@ func syntheticRun(t testing.TB, dir string) *loadgen.Summary {
 		if o.ErrorRate > sloErr {
 			st.Reasons = append(st.Reasons, "error rate "+strconv.FormatFloat(o.ErrorRate*100, 'f', 1, 64)+"% > 5%")
 		}
+		if o.Lag != nil && o.Lag.P99 > maxLag {
+			st.Generator = "schedule lag p99 " + o.Lag.P99.Round(time.Millisecond).String() + " > " + maxLag.String()
+			st.Reasons = append(st.Reasons, "generator: "+st.Generator)
+		}
 		if !st.Complete {
-			st.Reasons = append(st.Reasons, "not every hit of the step was sent")
+			st.Reasons = append(st.Reasons, "step not completed")
 		}
 		st.MetSLO = len(st.Reasons) == 0
-		if st.MetSLO {
+		if st.MetSLO && (s.Knee == nil || s.Knee.Cause == "") {
 			s.HighestRate = rate
+			s.Knee = &loadgen.Knee{Rate: rate, Step: si + 1}
+		}
+		if !st.MetSLO && s.Knee != nil && s.Knee.Cause == "" {
+			s.Knee.Cause, s.Knee.NextStep, s.Knee.NextRate = "target", si+1, rate
+			s.Knee.Why = "The next step (" + strconv.FormatFloat(rate, 'f', -1, 64) + "/s) missed the SLO: " + strings.Join(st.Reasons, "; ")
 		}
 		s.Steps = append(s.Steps, st)
 	}
+	answered := 0
+	for _, h := range hits {
+		if h.status > 0 {
+			answered++
+		}
+	}
+	s.Accounting = loadgen.Accounting{Planned: int64(planned), Sent: int64(len(hits)), Answered: int64(answered), NotSent: int64(notSent),
+		NotSentReasons: map[string]int64{loadgen.NotSentBehind: int64(notSent)}, GeneratorShare: float64(notSent) / float64(planned)}
+	s.Generator = &loadgen.GeneratorHealth{FDLimit: loadgen.FDLimit{Before: 1024, Soft: 1048576, Hard: 1048576}, FDsPerHit: 2,
+		MaxInFlight: 10000, PeakInFlight: 1312, Lag: s.All.Lag, CPU: 0.41, CPUPeak: 0.97, GOMAXPROCS: 2, SharesWithMock: true,
+		MaxLag: maxLag, MaxCPU: 0.9, Saturated: true,
+		Reasons:  []string{"schedule lag p99 74ms > 50ms during step 8 (800/s)", "CPU peak 97% > 90%"},
+		Warnings: []string{"peak in flight 1312 is 13% of the cap"}}
 	s.Attempts = []loadgen.AttemptStats{{Operation: "getLocks", Attempts: 13210, Retries: 1480, Throttled: 1320, ServerErrors: 12, TransportErrors: 40}}
 	s.Compliance = &loadgen.ComplianceSummary{Mode: loadgen.BackoffRequired, Policy: "standard", Agree: true, Pass: false,
 		Reasons: []string{"C1 Retry-After floor: 3 retries came before Retry-After"},
@@ -197,6 +231,7 @@ func syntheticRun(t testing.TB, dir string) *loadgen.Summary {
 		{Name: "backoff", Limit: "required", Actual: "fail: C1", Pass: false},
 	}
 	s.Pass = false
+	s.Verdict = "FAIL (generator saturated)"
 	s.Notes = []string{"the generator fell behind at 800/s: see the schedule lag chart"}
 	s.OutDir = dir
 	return s

@@ -288,17 +288,6 @@ func (w *world) stepHasListed(ctx context.Context) error {
 	return w.callErr
 }
 
-func (w *world) stepListTimes(ctx context.Context, n int) error {
-	w.calls = nil
-	for i := 0; i < n; i++ {
-		if err := w.list(ctx, clients.NetworkQuery{ExtendedPanID: w.epid}); err != nil {
-			return err
-		}
-		w.calls = append(w.calls, w.callErr)
-	}
-	return nil
-}
-
 func queryOf(q clients.NetworkQuery) string {
 	v := make([]string, 0, 4)
 	add := func(k, val string) {

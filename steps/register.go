@@ -72,10 +72,6 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 			ww(ctx).caller = name
 			return nil
 		})
-	scrubbedStep(sc, t.exprs, `^the caller uses the reference client with the standard retry policy$`, func(ctx context.Context) error {
-		ww(ctx).retry = true
-		return nil
-	})
 
 	// Create.
 	scrubbedStep(sc, t.exprs, `^(the caller|customer A|customer B) (creates|has created) a new Thread network( with every optional field)?(?: named "([^"]*)")?$`,
@@ -110,8 +106,6 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 			return ww(ctx).stepList(ctx, who, which, name, held)
 		})
 	scrubbedStep(sc, t.exprs, `^the caller has listed the Thread networks for that extendedPanId$`, func(ctx context.Context) error { return ww(ctx).stepHasListed(ctx) })
-	scrubbedStep(sc, t.exprs, `^the caller lists the Thread networks for that extendedPanId (\d+) times in a row$`,
-		func(ctx context.Context, n int) error { return ww(ctx).stepListTimes(ctx, n) })
 	scrubbedStep(sc, t.exprs, `^the caller lists Thread networks with the query "(.*)"$`,
 		func(ctx context.Context, q string) error { return ww(ctx).stepListQuery(ctx, q) })
 	scrubbedStep(sc, t.exprs, `^the caller lists the Thread networks for that extendedPanId sending the Authorization header "(.*)"$`,
@@ -155,10 +149,6 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 		})
 	scrubbedStep(sc, t.exprs, `^the mock's clock moves forward (\d+) (seconds|hours)$`,
 		func(ctx context.Context, n int, unit string) error { return ww(ctx).stepClock(ctx, n, unit) })
-	scrubbedStep(sc, t.exprs, `^the mock limits (\w+) to (\d+) requests? per second per token with Retry-After (\d+)$`,
-		func(ctx context.Context, op string, rate, ra int) error {
-			return ww(ctx).stepRateLimit(ctx, op, rate, ra)
-		})
 
 	// Outcomes.
 	scrubbedStep(sc, t.exprs, `^the status is (\d+)$`, func(ctx context.Context, n int) error { return ww(ctx).stepStatus(ctx, n) })
@@ -184,16 +174,8 @@ func Register(sc *godog.ScenarioContext, t *Target) {
 	scrubbedStep(sc, t.exprs, `^the answer holds the skill's messaging client id and secret$`, func(ctx context.Context) error { return ww(ctx).stepCredentialsPresent(ctx) })
 	scrubbedStep(sc, t.exprs, `^the credentials are the mock's well-known skill credentials$`, func(ctx context.Context) error { return ww(ctx).stepWellKnownCredentials(ctx) })
 	scrubbedStep(sc, t.exprs, `^the answer does not contain the skill's client secret$`, func(ctx context.Context) error { return ww(ctx).stepNoSecretLeak(ctx) })
-	scrubbedStep(sc, t.exprs, `^the client made (\d+) attempts?$`, func(ctx context.Context, n int) error { return ww(ctx).stepAttempts(ctx, n) })
 	scrubbedStep(sc, t.exprs, `^the client made (\d+) attempts, the second with a new access token$`,
 		func(ctx context.Context, n int) error { return ww(ctx).stepAttemptsNewToken(ctx, n) })
-	scrubbedStep(sc, t.exprs, `^the mock saw (\d+) (\w+) requests? from the caller$`,
-		func(ctx context.Context, n int, op string) error { return ww(ctx).stepMockSaw(ctx, n, op) })
-	scrubbedStep(sc, t.exprs, `^the mock saw the retry arrive at least (\d+) seconds? after the (\d+)$`,
-		func(ctx context.Context, s, status int) error { return ww(ctx).stepRetryGap(ctx, s, status) })
-	scrubbedStep(sc, t.exprs, `^every call succeeds$`, func(ctx context.Context) error { return ww(ctx).stepEveryCallSucceeds(ctx) })
-	scrubbedStep(sc, t.exprs, `^no attempt arrived before the Retry-After it was given had passed$`,
-		func(ctx context.Context) error { return ww(ctx).stepRetryAfterHonoured(ctx) })
 }
 
 var _ clients.Observer = (*world)(nil)

@@ -161,10 +161,3 @@ func (w *world) stepClock(_ context.Context, n int, unit string) error {
 	w.clock.Advance(d)
 	return nil
 }
-
-func (w *world) stepRateLimit(ctx context.Context, op string, rate, retryAfter int) error {
-	if err := w.needMock(); err != nil {
-		return err
-	}
-	return w.control.SetRateLimit(ctx, mockcontrol.RateLimit{Operation: op, Rate: float64(rate), Burst: rate, RetryAfter: retryAfter})
-}

@@ -9,11 +9,9 @@ import (
 	"mime"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/contract"
-	"github.com/alexa-harness/harness/internal/mockcontrol"
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
@@ -414,14 +412,6 @@ func describeAttempts(as []clients.Attempt) string {
 	return strings.Join(parts, " ")
 }
 
-func (w *world) stepAttempts(_ context.Context, n int) error {
-	as := w.callAttempts()
-	if len(as) != n {
-		return fmt.Errorf("the client made %d attempts (%s), want %d", len(as), describeAttempts(as), n)
-	}
-	return nil
-}
-
 func (w *world) stepAttemptsNewToken(_ context.Context, n int) error {
 	as := w.callAttempts()
 	if len(as) != n {
@@ -429,92 +419,6 @@ func (w *world) stepAttemptsNewToken(_ context.Context, n int) error {
 	}
 	if n < 2 || !as[0].Reauth || as[1].Client == as[0].Client {
 		return fmt.Errorf("the second attempt did not use a new access token (reauth %t, same client %t)", as[0].Reauth, as[1].Client == as[0].Client)
-	}
-	return nil
-}
-
-func (w *world) journal(ctx context.Context, op string) ([]mockcontrol.JournalEntry, error) {
-	if err := w.needMock(); err != nil {
-		return nil, err
-	}
-	all, err := w.control.Journal(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []mockcontrol.JournalEntry
-	for _, e := range all {
-		if e.Operation == op {
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
-
-func (w *world) stepMockSaw(ctx context.Context, n int, op string) error {
-	js, err := w.journal(ctx, op)
-	if err != nil {
-		return err
-	}
-	if len(js) != n {
-		return fmt.Errorf("the mock saw %d %s requests, want %d", len(js), op, n)
-	}
-	return nil
-}
-
-// retryAfterEpsilon is C1's tolerance for delay-seconds.
-const retryAfterEpsilon = 50 * time.Millisecond
-
-func (w *world) stepRetryGap(ctx context.Context, secs, status int) error {
-	js, err := w.journal(ctx, w.op)
-	if err != nil {
-		return err
-	}
-	for i, e := range js {
-		if e.Status != status || i+1 >= len(js) {
-			continue
-		}
-		gap := js[i+1].Time.Sub(e.AnsweredAt)
-		if gap < time.Duration(secs)*time.Second-retryAfterEpsilon {
-			return fmt.Errorf("the retry arrived %s after the %d, before Retry-After %ds", gap.Round(time.Millisecond), status, secs)
-		}
-		return nil
-	}
-	return fmt.Errorf("the mock saw no %d followed by a retry", status)
-}
-
-func (w *world) stepEveryCallSucceeds(context.Context) error {
-	for i, err := range w.calls {
-		if err != nil {
-			return fmt.Errorf("call %d of %d failed: %w", i+1, len(w.calls), err)
-		}
-	}
-	return nil
-}
-
-func (w *world) stepRetryAfterHonoured(ctx context.Context) error {
-	js, err := w.journal(ctx, w.op)
-	if err != nil {
-		return err
-	}
-	waited := 0
-	for i, e := range js {
-		if e.RetryAfter <= 0 {
-			continue
-		}
-		for _, next := range js[i+1:] {
-			if next.Client != e.Client {
-				continue
-			}
-			gap := next.Time.Sub(e.AnsweredAt)
-			if gap < time.Duration(e.RetryAfter)*time.Second-retryAfterEpsilon {
-				return fmt.Errorf("an attempt arrived %s after a %d with Retry-After %ds", gap.Round(time.Millisecond), e.Status, e.RetryAfter)
-			}
-			waited++
-			break
-		}
-	}
-	if waited == 0 {
-		return errors.New("no answer carried Retry-After, so nothing was shown")
 	}
 	return nil
 }

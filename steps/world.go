@@ -85,7 +85,6 @@ type world struct {
 	// results of the last call
 	op       string
 	callErr  error
-	calls    []error
 	page     clients.NetworkPage
 	pages    []clients.NetworkPage
 	listed   []clients.ThreadNetwork

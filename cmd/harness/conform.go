@@ -30,6 +30,7 @@ func newConformCmd(st *globalState) *cobra.Command {
 		rate        float64
 		timeout     time.Duration
 		scenTimeout time.Duration
+		overwrite   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "conform",
@@ -76,6 +77,13 @@ pair is covered by no scenario, 2 when --tags selects no scenario.`,
 			case target == conform.TargetMock && (allowWrites || cmd.Flags().Changed("rate") || cmd.Flags().Changed("max-requests")):
 				// Harmless, but say so: these guard real targets.
 				fmt.Fprintln(cmd.ErrOrStderr(), "harness conform: --allow-writes, --rate and --max-requests apply to --target real only")
+			}
+			if out != "" {
+				if err := claimOut(&out, "", "", "conform", overwrite); err != nil {
+					return err
+				}
+			} else if overwrite {
+				return usagef("conform: --overwrite needs --out DIR")
 			}
 			opt := conform.Options{
 				Target: target, Tags: tags, Concurrency: concurrency, Format: format,
@@ -128,6 +136,7 @@ pair is covered by no scenario, 2 when --tags selects no scenario.`,
 	f.IntVar(&concurrency, "concurrency", 0, "scenarios run at once (0 = 16 against the mock, 2 against a real target)")
 	f.StringVar(&format, "format", "progress", "console output: pretty, progress or none")
 	f.StringVar(&out, "out", "", "directory for cucumber.json (godog), junit.xml (one test case per scenario), coverage.xml and conform.json")
+	f.BoolVar(&overwrite, "overwrite", false, "with --out: replace the earlier harness run in that folder (a run owns its folder)")
 	f.BoolVar(&allowWrites, "allow-writes", false, "real target: run @writes scenarios (they create Thread networks)")
 	f.Int64Var(&maxRequests, "max-requests", 0, "real target: request budget (0 = 1000)")
 	f.Float64Var(&rate, "rate", 0, "real target: requests per second at most (default 5)")

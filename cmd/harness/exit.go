@@ -8,10 +8,15 @@ import (
 
 // Exit codes of the harness binary.
 const (
-	ExitOK          = 0   // everything passed
-	ExitFailed      = 1   // a check failed: scenario, threshold, or an API error answer
-	ExitUsage       = 2   // bad usage or bad input (flags, profile, fixtures, URL)
-	ExitRuntime     = 3   // the run could not be carried out (target unreachable, I/O)
+	ExitOK      = 0 // everything passed
+	ExitFailed  = 1 // a check failed: scenario, threshold, or an API error answer
+	ExitUsage   = 2 // bad usage or bad input (flags, profile, fixtures, URL)
+	ExitRuntime = 3 // the run could not be carried out (target unreachable, I/O)
+	// ExitPartial: the run's data is partial (killed, interrupted) or
+	// damaged (a file corrupt, missing or of another run), so its verdict
+	// covers only what could be read: harness report on such a run exits 4
+	// whatever the thresholds say (loadVerdict is the one mapping).
+	ExitPartial     = 4
 	ExitInterrupted = 130 // interrupted by SIGINT/SIGTERM
 )
 

@@ -25,6 +25,7 @@ func newLoadCmd(st *globalState) *cobra.Command {
 		duration    time.Duration
 		allowReal   bool
 		maxRate     float64
+		overwrite   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "load --profile FILE [--out DIR] [--rate R] [--duration D]",
@@ -37,11 +38,15 @@ error rate, achieved rate and back-off compliance under 429/500/503.
 Latency is counted from each hit's intended send time (open model), so an overloaded
 target cannot hide queueing. Results stream to --out as they arrive (results.bin,
 attempts.jsonl), so an interrupted run can be re-rendered with "harness report DIR".
+A run owns its folder: --out must be new or empty (or hold an earlier run and come
+with --overwrite, which removes that run first); without --out each run gets a fresh
+timestamped folder under runs/.
 
 A target that is not on loopback is refused unless --allow-real and --max-rate are given.
 
 Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
-3 the run could not be carried out; 130 interrupted (the summary is still written).`,
+3 the run could not be carried out; 130 interrupted (the summary is still written;
+"harness report DIR" then exits 4, a partial run).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if profilePath == "" {
@@ -60,8 +65,8 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if out == "" {
-				out = filepath.Join("runs", prof.Name+"-"+time.Now().UTC().Format("20060102-150405"))
+			if err := claimOut(&out, "runs", prof.Name, "load", overwrite); err != nil {
+				return err
 			}
 			stderr := cmd.ErrOrStderr()
 			fmt.Fprintf(stderr, "load: profile %s, results in %s\n", profilePath, out)
@@ -85,12 +90,13 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 				}
 				fmt.Fprintln(stderr, "load:", err)
 			}
-			return renderLoad(cmd.OutOrStdout(), sum, out)
+			return renderLoad(cmd.OutOrStdout(), sum, out, true)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&profilePath, "profile", "", "load profile (YAML), e.g. profiles/smoke.yaml")
-	f.StringVar(&out, "out", "", "run directory (default runs/<profile>-<UTC timestamp>)")
+	f.StringVar(&out, "out", "", "run folder: new or empty (default: a fresh runs/<profile>-<UTC timestamp>)")
+	f.BoolVar(&overwrite, "overwrite", false, "with --out: replace the earlier harness run in that folder")
 	f.Float64Var(&rate, "rate", 0, "override the pacer's rate, hits/s (ramps and sines are scaled)")
 	f.DurationVar(&duration, "duration", 0, "override the profile's duration, e.g. 30s")
 	f.BoolVar(&allowReal, "allow-real", false, "permit a target that is not on loopback (needs --max-rate)")
@@ -98,9 +104,9 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 	return cmd
 }
 
-// renderLoad prints a summary, saves the same text as summary.txt, and maps
-// the outcome to the exit code.
-func renderLoad(w io.Writer, sum *loadgen.Summary, dir string) error {
+// renderLoad prints a summary, saves the same text as summary.txt (when
+// dir is set), and maps the outcome to the exit code (loadVerdict).
+func renderLoad(w io.Writer, sum *loadgen.Summary, dir string, live bool) error {
 	var b strings.Builder
 	if err := reports.WriteLoad(&b, sum); err != nil {
 		return withCode(ExitRuntime, fmt.Errorf("render summary: %w", err))
@@ -111,9 +117,25 @@ func renderLoad(w io.Writer, sum *loadgen.Summary, dir string) error {
 	if dir != "" {
 		_ = os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(b.String()), 0o644)
 	}
+	return loadVerdict(sum, live)
+}
+
+// loadVerdict is the one mapping from a load summary to the exit code, for
+// "harness load" (live) and "harness report": 130 for a live run the user
+// interrupted, 4 (ExitPartial) for a run whose data is damaged or partial,
+// whatever its thresholds say, 1 for a failed threshold, else 0.
+func loadVerdict(sum *loadgen.Summary, live bool) error {
+	failed := ""
+	if !sum.Pass {
+		failed = "; on the data read, thresholds failed: " + strings.Join(sum.Failed(), ", ")
+	}
 	switch {
-	case sum.Interrupted:
-		return withCode(ExitInterrupted, fmt.Errorf("interrupted; the partial run is in %s (harness report %s)", dir, dir))
+	case live && sum.Interrupted:
+		return withCode(ExitInterrupted, fmt.Errorf("interrupted; the partial run is in %s (harness report %s)", sum.OutDir, sum.OutDir))
+	case len(sum.Damage) > 0:
+		return withCode(ExitPartial, fmt.Errorf("the run's data is damaged (%s), so this is no verdict on the run%s", strings.Join(sum.Damage, "; "), failed))
+	case sum.Partial || sum.Interrupted:
+		return withCode(ExitPartial, fmt.Errorf("the run is partial (it did not finish, or a file is missing or cut short: see the notes), so this is no verdict on the whole run%s", failed))
 	case !sum.Pass:
 		return withCode(ExitFailed, fmt.Errorf("thresholds failed: %s", strings.Join(sum.Failed(), ", ")))
 	}
@@ -148,10 +170,7 @@ func newProgressUI(w io.Writer) *progressUI {
 	return p
 }
 
-func progressMessage(pr loadgen.Progress) string {
-	return fmt.Sprintf("%s/%s  %.0f hits/s  %d hits  %d errors  %d 429s",
-		pr.Elapsed.Round(time.Second), pr.Planned, pr.Rate, pr.Hits, pr.Errors, pr.Throttled)
-}
+func progressMessage(pr loadgen.Progress) string { return pr.String() }
 
 func (p *progressUI) update(pr loadgen.Progress) {
 	if !p.tty {

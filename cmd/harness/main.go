@@ -38,7 +38,8 @@ Gherkin (conform), reference clients (client), a load generator with back-off
 compliance checks (load, report), and the machine-readable contract (contract).
 
 Exit codes: 0 success; 1 a check failed (scenario, threshold, API error);
-2 bad usage or bad input; 3 the run could not be carried out; 130 interrupted.`,
+2 bad usage or bad input; 3 the run could not be carried out; 4 the run's data is partial
+or damaged (harness report: no verdict on what could not be read); 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

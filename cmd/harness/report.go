@@ -2,14 +2,10 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/alexa-harness/harness/internal/loadgen"
-	"github.com/alexa-harness/harness/reports"
 )
 
 // newReportCmd is "harness report DIR": re-render a saved load run.
@@ -21,7 +17,15 @@ func newReportCmd() *cobra.Command {
 attempts.jsonl and, for the embedded mock, journal.jsonl) and prints it as "harness load"
 did. It works on a run cut short by Ctrl-C or a crash: the complete records are used.
 
-Exit codes: 0 the run met its thresholds; 1 a threshold failed; 2 DIR is not a run.`,
+Every file is checked: results.bin is decoded to its end and its record count
+compared with summary.json's, every line of attempts.jsonl and journal.jsonl is
+parsed (damaged lines are named by number, never skipped silently), and a missing,
+corrupt or foreign file is named. A run whose data is damaged or partial gets no
+plain verdict: it exits 4.
+
+Exit codes: 0 the run met its thresholds; 1 a threshold failed; 2 DIR is not a run;
+3 DIR could not be read; 4 the run's data is partial or damaged (the figures cover
+only what could be read; the notes and DAMAGED lines say what).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sum, err := loadgen.Replay(args[0])
@@ -32,17 +36,7 @@ Exit codes: 0 the run met its thresholds; 1 a threshold failed; 2 DIR is not a r
 				}
 				return withCode(ExitRuntime, err)
 			}
-			var b strings.Builder
-			if err := reports.WriteLoad(&b, sum); err != nil {
-				return withCode(ExitRuntime, fmt.Errorf("render summary: %w", err))
-			}
-			if _, err := io.WriteString(cmd.OutOrStdout(), b.String()); err != nil {
-				return withCode(ExitRuntime, err)
-			}
-			if !sum.Pass {
-				return withCode(ExitFailed, fmt.Errorf("thresholds failed: %s", strings.Join(sum.Failed(), ", ")))
-			}
-			return nil
+			return renderLoad(cmd.OutOrStdout(), sum, "", false)
 		},
 	}
 }

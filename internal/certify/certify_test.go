@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/alexa-harness/harness/internal/conform"
+	"github.com/alexa-harness/harness/internal/redact"
 )
 
 // selfAdapter is the test binary run as the adapter named mode (TestMain).
@@ -23,6 +24,7 @@ func selfAdapter(t *testing.T, mode string) (Adapter, map[string]string) {
 }
 
 func TestCertifyReference(t *testing.T) {
+	t.Parallel()
 	a, env := selfAdapter(t, "reference")
 	out := os.Getenv("CERT_OUT")
 	if out == "" {
@@ -36,6 +38,7 @@ func TestCertifyReference(t *testing.T) {
 	if err := WriteCertificate(out, res); err != nil {
 		t.Fatal(err)
 	}
+	assertNoSecrets(t, out, res)
 	for _, s := range res.Scenarios {
 		if s.Outcome != conform.Passed {
 			t.Errorf("%s: %s %s%s", s.Name, s.Outcome, s.Failure, s.Reason)
@@ -106,5 +109,28 @@ func TestCertifyBuggyClients(t *testing.T) {
 			}
 			t.Logf("%s: %s", tt.variant, res.Verdict())
 		})
+	}
+}
+
+// assertNoSecrets searches every file of the certificate for every secret
+// the run knew.
+func assertNoSecrets(t *testing.T, dir string, res *Result) {
+	t.Helper()
+	if len(res.secrets) < 5 {
+		t.Fatalf("the run knew only %d secrets: the search would prove nothing", len(res.secrets))
+	}
+	for _, name := range Files() {
+		raw, err := os.ReadFile(dir + "/" + name)
+		if err != nil {
+			t.Fatalf("certificate file %s: %v", name, err)
+		}
+		for _, s := range res.secrets {
+			if strings.Contains(string(raw), s) {
+				t.Errorf("%s shows a secret in clear (%s)", name, redact.String(s))
+			}
+		}
+		if strings.Contains(string(raw), "Atza|") || strings.Contains(string(raw), "Atzr|") {
+			t.Errorf("%s shows something that looks like an LWA token", name)
+		}
 	}
 }

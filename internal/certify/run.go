@@ -27,10 +27,12 @@ const (
 	// since most of a scenario's time is the client waiting.
 	DefaultConcurrency = 64
 	// DefaultBackoffParallel is how many adapter invocations the back-off
-	// scenario runs at once (one wave).
-	DefaultBackoffParallel = 50
-	// maxBackoffWaves bounds the waves of the back-off scenario.
-	maxBackoffWaves = 8
+	// scenario keeps running at once.
+	DefaultBackoffParallel = 16
+	// maxBackoffCalls bounds the invocations of one back-off scenario.
+	maxBackoffCalls = 400
+	// backoffStagger spaces the first invocations of the back-off scenario.
+	backoffStagger = 100 * time.Millisecond
 	// MaxConcurrency bounds --concurrency and the back-off parallelism.
 	MaxConcurrency = 512
 	// MaxCallTimeout bounds --call-timeout.

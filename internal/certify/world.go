@@ -483,45 +483,67 @@ func (w *world) runSequential(ctx context.Context, op string, n, maxResults int)
 	return w.attribute(ctx)
 }
 
-// runUntilGaps runs op in waves of BackoffParallel concurrent calls, each a
-// new logical call with an access token of its own, until the journal
-// holds at least want retry gaps, a wave adds none, or maxBackoffWaves
-// waves have run.
+// runUntilGaps runs op over and over, each call a new logical call with an
+// access token of its own, at most BackoffParallel at once, until the
+// journal holds at least want retry gaps. It is a pool, not waves: a new
+// call starts when one ends, and the first ones start backoffStagger apart,
+// so that the CPU the adapters' start-ups take is spread evenly over the
+// run rather than landing on the first retries (which would lengthen the
+// first gaps and hide the growth C4 looks for). It stops starting calls once
+// the gaps are collected, after maxBackoffCalls calls, or when
+// 2·BackoffParallel calls have ended without one retry gap (the client does
+// not retry: C7 says so).
 func (w *world) runUntilGaps(ctx context.Context, op string, want int) error {
-	if _, err := w.mock(ctx); err != nil {
+	m, err := w.mock(ctx)
+	if err != nil {
 		return err
 	}
 	if want < compliance.GrowthMinGaps {
 		return w.couldNotRun("%d gaps: the back-off test needs at least %d", want, compliance.GrowthMinGaps)
 	}
-	have := 0
-	for wave := 0; wave < maxBackoffWaves && have < want; wave++ {
-		var wg sync.WaitGroup
-		errs := make(chan error, w.r.opt.BackoffParallel)
-		for range w.r.opt.BackoffParallel {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := w.call(ctx, op, 0, true); err != nil {
-					errs <- err
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		if err := <-errs; err != nil {
-			return err
-		}
-		if err := w.attribute(ctx); err != nil {
-			return err
-		}
-		n := countGaps(growthChains(w.journal))
-		if n == have {
-			break // the client does not retry: more calls add nothing
-		}
-		have = n
+	par := w.r.opt.BackoffParallel
+	sem := make(chan struct{}, par)
+	ended := make(chan error, maxBackoffCalls)
+	started, done := 0, 0
+	var firstErr error
+	enough := func() bool {
+		n := countGaps(growthChains(m.Server.Journal()))
+		return n >= want || (done >= 2*par && n == 0)
 	}
-	return nil
+	for started < maxBackoffCalls && firstErr == nil && ctx.Err() == nil {
+		select {
+		case sem <- struct{}{}:
+		case err := <-ended:
+			done++
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			if enough() {
+				goto wait
+			}
+			continue
+		}
+		if started > 0 && started < par {
+			time.Sleep(backoffStagger)
+		}
+		started++
+		go func() {
+			_, err := w.call(ctx, op, 0, true)
+			<-sem
+			ended <- err
+		}()
+	}
+wait:
+	for done < started {
+		if err := <-ended; err != nil && firstErr == nil {
+			firstErr = err
+		}
+		done++
+	}
+	if firstErr != nil {
+		return firstErr
+	}
+	return w.attribute(ctx)
 }
 
 // attribute fetches the scenario's journal through the control API and

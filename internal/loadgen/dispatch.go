@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexa-harness/harness/internal/clients"
@@ -18,8 +19,7 @@ import (
 // Response headers the dispatcher adds to a hit's answer (kept in
 // results.bin; every other response header is dropped).
 const (
-	HeaderPages     = "X-Harness-Pages"     // get-all-pages: pages walked
-	HeaderCoalesced = "X-Harness-Coalesced" // the hit shared an identical call's outcome
+	HeaderPages = "X-Harness-Pages" // get-all-pages: pages walked
 )
 
 // simClient is one simulated client: its own tokens (customer for Credential
@@ -41,6 +41,23 @@ type dispatcher struct {
 	stop    context.Context
 	gate    *gate
 	timeout time.Duration // per hit, all attempts included (0 = none)
+	// maxInFlight caps the hits in flight (0 = none): a hit over it is not
+	// sent (reason in-flight-cap).
+	maxInFlight int64
+	inFlight    atomic.Int64
+	peak        atomic.Int64
+}
+
+// admit counts a hit in flight, or refuses it over the cap; done ends it.
+func (d *dispatcher) admit() bool {
+	n := d.inFlight.Add(1)
+	if d.maxInFlight > 0 && n > d.maxInFlight {
+		d.inFlight.Add(-1)
+		return false
+	}
+	for p := d.peak.Load(); n > p && !d.peak.CompareAndSwap(p, n); p = d.peak.Load() {
+	}
+	return true
 }
 
 func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -48,6 +65,20 @@ func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	if hi.Client < 0 || hi.Client >= len(d.clients) {
 		return nil, fmt.Errorf("loadgen: hit without a valid simulated client (fragment %q)", req.URL.Fragment)
 	}
+	if !d.admit() {
+		return nil, notSentError(NotSentInFlightCap, strconv.FormatInt(d.maxInFlight, 10)+" hits already in flight (generator.maxInFlight)")
+	}
+	resp, err := d.roundTrip(req, hi)
+	if err != nil {
+		d.inFlight.Add(-1)
+		return nil, err
+	}
+	resp.Body = clients.AfterClose(resp.Body, resp.Body, func() { d.inFlight.Add(-1) })
+	return resp, nil
+}
+
+// roundTrip sends one admitted hit through its simulated client.
+func (d *dispatcher) roundTrip(req *http.Request, hi HitInfo) (*http.Response, error) {
 	c := d.clients[hi.Client]
 	// The hit's context: the dispatcher's stop (Ctrl-C) and the hit timeout.
 	// vegeta's requests carry context.Background(); should one carry a
@@ -85,23 +116,14 @@ func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	k := gateKey{who: who, key: gk}
-	f, leader, until, err := d.gate.enter(ctx, k)
-	switch {
-	case err != nil:
+	f, reason, until := d.gate.enter(k)
+	switch reason {
+	case NotSentQuiet:
 		done()
-		return nil, err
-	case f == nil:
+		return nil, notSentError(reason, "the client gave up on or was refused the same request < 60 s ago (quiet until "+until.Format("15:04:05.000")+")")
+	case NotSentCoalesced:
 		done()
-		return nil, errors.New(suppressedMark + "same request given up on or refused < 60 s ago (quiet until " + until.Format("15:04:05.000") + ")")
-	case !leader:
-		// Coalesced with an identical call that was in flight: its outcome.
-		done()
-		if f.err != nil {
-			return nil, f.err
-		}
-		resp := synthesize(r, f.status, -1)
-		resp.Header.Set(HeaderCoalesced, "1")
-		return resp, nil
+		return nil, notSentError(reason, "an identical call of the same client was in flight (clients.coalesce)")
 	}
 	var resp *http.Response
 	switch hi.Op {

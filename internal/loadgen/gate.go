@@ -18,9 +18,6 @@ const (
 	quietMargin = 100 * time.Millisecond
 )
 
-// suppressedError marks a hit the simulated client chose not to send.
-const suppressedMark = "suppressed by the client: "
-
 // gateKey is one logical request of one client as the back-off rules see
 // it: the client's identity (simulated client index, or -1 for the token
 // operation, which the service identifies by the LWA client) and
@@ -36,58 +33,51 @@ type gateKey struct {
 // generator that fires identical requests (the skill credentials GET has no
 // parameters) would otherwise look like a client retrying too early. The
 // gate therefore
-//   - coalesces identical requests: while a call is in flight (its retries
-//     and waits included), a hit for the same request waits for it and
-//     shares its outcome instead of sending again (as golang.org/x/sync's
-//     singleflight does; its latency includes the wait), and
 //   - does not send a request again during its quiet period after the
 //     client gave up on it (C6) or got a non-retryable answer (C2); such hits
-//     are recorded as "suppressed", not sent.
+//     are not sent (reason quiet-period), and
+//   - with coalesce on (clients.coalesce, off by default), does not send a
+//     request while an identical call of the same client is in flight: the
+//     hit is folded into that call (reason coalesced) and returns at once,
+//     so it never counts as a request nor holds a worker.
 type gate struct {
-	mu      sync.Mutex
-	flights map[gateKey]*flight
-	quiet   map[gateKey]time.Time
-	now     func() time.Time
+	mu       sync.Mutex
+	coalesce bool
+	flights  map[gateKey]*flight
+	quiet    map[gateKey]time.Time
+	now      func() time.Time
 }
 
-// flight is one call in flight and, once done is closed, its outcome.
-type flight struct {
-	done   chan struct{}
-	status int
-	err    error
+// flight is one call in flight.
+type flight struct{ n int }
+
+func newGate(coalesce bool) *gate {
+	return &gate{coalesce: coalesce, flights: map[gateKey]*flight{}, quiet: map[gateKey]time.Time{}, now: time.Now}
 }
 
-func newGate() *gate {
-	return &gate{flights: map[gateKey]*flight{}, quiet: map[gateKey]time.Time{}, now: time.Now}
-}
-
-// enter returns, for request k: until > now when k is in its quiet period
-// (the caller must not send); or the flight the caller leads (leader true:
-// it must send, then call release); or, after waiting, the finished flight
-// of another caller whose outcome it shares.
-func (g *gate) enter(ctx context.Context, k gateKey) (f *flight, leader bool, until time.Time, err error) {
+// enter decides whether request k may be sent now. It returns the reason it
+// may not (NotSentQuiet with the end of the quiet period, or
+// NotSentCoalesced), or "" and the flight the caller must end with release.
+func (g *gate) enter(k gateKey) (f *flight, reason string, until time.Time) {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	now := g.now()
 	if t, ok := g.quiet[k]; ok {
 		if now.Before(t) {
-			g.mu.Unlock()
-			return nil, false, t, nil
+			return nil, NotSentQuiet, t
 		}
 		delete(g.quiet, k)
 	}
 	if f, busy := g.flights[k]; busy {
-		g.mu.Unlock()
-		select {
-		case <-f.done:
-			return f, false, time.Time{}, nil
-		case <-ctx.Done():
-			return nil, false, time.Time{}, ctx.Err()
+		if g.coalesce {
+			return nil, NotSentCoalesced, time.Time{}
 		}
+		f.n++
+		return f, "", time.Time{}
 	}
-	f = &flight{done: make(chan struct{})}
+	f = &flight{n: 1}
 	g.flights[k] = f
-	g.mu.Unlock()
-	return f, true, time.Time{}, nil
+	return f, "", time.Time{}
 }
 
 // release ends the flight with the call's outcome and starts k's quiet
@@ -97,16 +87,13 @@ func (g *gate) release(k gateKey, f *flight, resp *http.Response, err error) {
 	var until time.Time
 	switch {
 	case err != nil:
-		f.err = err
 		if !ctxErr(err) { // not cut short by us: the client gave up
 			until = now.Add(quietPeriod + quietMargin)
 		}
 	case resp.StatusCode < 300:
-		f.status = resp.StatusCode
 	default:
 		// Final non-2xx answer: retryable ones were given up on (C6);
 		// non-retryable ones must not be repeated (C2).
-		f.status = resp.StatusCode
 		q := quietPeriod
 		if ra, _, ok := clients.ParseRetryAfter(resp.Header.Get("Retry-After"), now); ok && ra > q {
 			q = ra
@@ -114,7 +101,10 @@ func (g *gate) release(k gateKey, f *flight, resp *http.Response, err error) {
 		until = now.Add(q + quietMargin)
 	}
 	g.mu.Lock()
-	delete(g.flights, k)
+	defer g.mu.Unlock()
+	if f.n--; f.n == 0 {
+		delete(g.flights, k)
+	}
 	if !until.IsZero() {
 		g.quiet[k] = until
 		if len(g.quiet) > 10000 {
@@ -125,8 +115,6 @@ func (g *gate) release(k gateKey, f *flight, resp *http.Response, err error) {
 			}
 		}
 	}
-	g.mu.Unlock()
-	close(f.done)
 }
 
 func ctxErr(err error) bool { return errors.Is(err, context.Canceled) }

@@ -9,10 +9,11 @@ import (
 	"time"
 )
 
-// TestGate drives the gate on an injected clock: identical requests in
-// flight share one call, and a request given up on or refused is not sent
-// again for its quiet period (60 s, or a longer Retry-After), while one cut
-// short by the run itself may be sent again at once.
+// TestGate drives the gate on an injected clock: a request given up on or
+// refused is not sent again for its quiet period (60 s, or a longer
+// Retry-After), while one cut short by the run itself may be sent again at
+// once; with coalesce on, an identical request of the same client in
+// flight is not sent (reason coalesced), another client's is.
 func TestGate(t *testing.T) {
 	answer := func(status int, retryAfter string) *http.Response {
 		h := http.Header{}
@@ -36,69 +37,55 @@ func TestGate(t *testing.T) {
 		{"cut short by the run", nil, context.Canceled, 0},
 	}
 	for _, tt := range tests {
-		// synctest's bubble gives the gate a fake clock (time.Now) and
-		// tells when the follower is blocked on the flight.
-		t.Run(tt.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				t0 := time.Now()
-				g := newGate()
-				k := gateKey{who: 1, key: "GET /x"}
-				ctx := context.Background()
-
-				f, leader, _, err := g.enter(ctx, k)
-				if err != nil || !leader || f == nil {
-					t.Fatalf("first caller: leader=%v f=%v err=%v", leader, f, err)
-				}
-				// An identical request while the call is in flight waits for it
-				// and shares its outcome; another client's is its own call.
-				shared := make(chan *flight, 1)
-				go func() {
-					f2, leader2, _, _ := g.enter(ctx, k)
-					if leader2 {
-						f2 = nil
+		for _, coalesce := range []bool{false, true} {
+			name := tt.name
+			if coalesce {
+				name += "/coalesce"
+			}
+			// synctest's bubble gives the gate a fake clock (time.Now).
+			t.Run(name, func(t *testing.T) {
+				synctest.Test(t, func(t *testing.T) {
+					t0 := time.Now()
+					g := newGate(coalesce)
+					k := gateKey{who: 1, key: "GET /x"}
+					f, reason, _ := g.enter(k)
+					if f == nil || reason != "" {
+						t.Fatalf("first caller: flight %v, reason %q", f, reason)
 					}
-					shared <- f2
-				}()
-				other, otherLeads, _, _ := g.enter(ctx, gateKey{who: 2, key: k.key})
-				if !otherLeads {
-					t.Errorf("another client's identical request was coalesced")
-				}
-				g.release(gateKey{who: 2, key: k.key}, other, answer(200, ""), nil)
-				synctest.Wait() // the follower waits on the flight
-				g.release(k, f, tt.resp, tt.err)
-				if f2 := <-shared; f2 != f {
-					t.Fatalf("the identical request did not share the flight")
-				}
-
-				time.Sleep(time.Second)
-				_, leader, until, _ := g.enter(ctx, k)
-				switch {
-				case tt.quiet == 0 && !leader:
-					t.Fatalf("not sent again: suppressed until %s", until.Sub(t0))
-				case tt.quiet > 0 && (leader || !until.Equal(t0.Add(tt.quiet))):
-					t.Fatalf("quiet until %s (leader %v), want %s", until.Sub(t0), leader, tt.quiet)
-				case tt.quiet > 0:
-					time.Sleep(tt.quiet - time.Second)
-					if _, leader, _, _ := g.enter(ctx, k); !leader {
-						t.Errorf("still quiet at the end of the quiet period")
+					// An identical request of the same client while the call is in
+					// flight: folded into it with coalesce, its own call without.
+					f2, reason2, _ := g.enter(k)
+					switch {
+					case coalesce && (f2 != nil || reason2 != NotSentCoalesced):
+						t.Fatalf("coalesce: identical request got flight %v, reason %q; want not sent, coalesced", f2, reason2)
+					case !coalesce && (f2 == nil || reason2 != ""):
+						t.Fatalf("no coalesce: identical request got reason %q, want sent", reason2)
 					}
-				}
+					other, otherReason, _ := g.enter(gateKey{who: 2, key: k.key})
+					if other == nil || otherReason != "" {
+						t.Errorf("another client's identical request was held back: %q", otherReason)
+					}
+					g.release(gateKey{who: 2, key: k.key}, other, answer(200, ""), nil)
+					if f2 != nil {
+						g.release(k, f2, answer(200, ""), nil)
+					}
+					g.release(k, f, tt.resp, tt.err)
+
+					time.Sleep(time.Second)
+					f3, reason3, until := g.enter(k)
+					switch {
+					case tt.quiet == 0 && f3 == nil:
+						t.Fatalf("not sent again: %s until %s", reason3, until.Sub(t0))
+					case tt.quiet > 0 && (f3 != nil || reason3 != NotSentQuiet || !until.Equal(t0.Add(tt.quiet))):
+						t.Fatalf("quiet until %s (reason %q), want %s", until.Sub(t0), reason3, tt.quiet)
+					case tt.quiet > 0:
+						time.Sleep(tt.quiet - time.Second)
+						if f4, r4, _ := g.enter(k); f4 == nil {
+							t.Errorf("still held back (%s) at the end of the quiet period", r4)
+						}
+					}
+				})
 			})
-		})
-	}
-}
-
-// TestGateFollowerCancelled: a follower whose hit is cut short stops
-// waiting for the flight.
-func TestGateFollowerCancelled(t *testing.T) {
-	g := newGate()
-	k := gateKey{who: 0, key: "GET /x"}
-	if _, leader, _, _ := g.enter(context.Background(), k); !leader {
-		t.Fatal("first caller does not lead")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, _, _, err := g.enter(ctx, k); !errors.Is(err, context.Canceled) {
-		t.Errorf("err = %v, want context.Canceled", err)
+		}
 	}
 }

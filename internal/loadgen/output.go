@@ -50,7 +50,7 @@ func newResultWriter(dir string) (*resultWriter, error) {
 // keepHeaders keeps only the harness's own response headers.
 func keepHeaders(h http.Header) http.Header {
 	var out http.Header
-	for _, k := range [...]string{HeaderPages, HeaderCoalesced} { // canonical keys
+	for _, k := range [...]string{HeaderPages} { // canonical keys
 		if v := h[k]; len(v) > 0 {
 			if out == nil {
 				out = http.Header{}

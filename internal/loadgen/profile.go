@@ -95,6 +95,9 @@ type Profile struct {
 	Clients    ClientsSpec    `yaml:"clients" json:"clients"`
 	Mock       MockSpec       `yaml:"mock,omitempty" json:"mock,omitempty"`
 	Thresholds Thresholds     `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`
+	// Generator bounds the load generator itself (hits in flight) and says
+	// when it counts as saturated.
+	Generator GeneratorSpec `yaml:"generator,omitempty" json:"generator,omitempty"`
 	// SLO is what each step of a step pacer must meet for the summary to count
 	// its rate as sustainable (capacity-ramp); empty means the thresholds'
 	// "all" latency limits and error rate.
@@ -127,6 +130,20 @@ type PacerSpec struct {
 	Workers int `yaml:"workers,omitempty" json:"workers,omitempty"`
 }
 
+// GeneratorSpec is the load generator's own limits.
+type GeneratorSpec struct {
+	// MaxInFlight caps the hits in flight at once; a hit due while the cap
+	// is reached is not sent (reason in-flight-cap). 0 = derived from the
+	// file-descriptor limit (and at most 10,000, which bounds memory).
+	MaxInFlight int `yaml:"maxInFlight,omitempty" json:"maxInFlight,omitempty"`
+	// MaxLag is the schedule lag (actual − intended send time, p99) above
+	// which the generator counts as saturated; default 10ms.
+	MaxLag Duration `yaml:"maxLag,omitempty" json:"maxLag,omitempty"`
+	// MaxCPU is the process's CPU use, a fraction of GOMAXPROCS, at or above
+	// which the generator counts as saturated; default 0.95.
+	MaxCPU float64 `yaml:"maxCpu,omitempty" json:"maxCpu,omitempty"`
+}
+
 // DataSpec is the data generation of a run.
 type DataSpec struct {
 	// Seed makes the operation sequence and generated names deterministic.
@@ -149,6 +166,12 @@ type ClientsSpec struct {
 	// (clients.RetryBudget); back-off compliance then grades C5 against the
 	// settled bound of a budgeted client (≤ 1.1 attempts per call).
 	RetryBudget *RetryBudgetSpec `yaml:"retryBudget,omitempty" json:"retryBudget,omitempty"`
+	// Coalesce, when true, folds a hit into an identical call of the same
+	// simulated client already in flight (as golang.org/x/sync/singleflight
+	// does) instead of sending it: what an application that deduplicates its
+	// calls does. Such hits are counted as not sent (reason coalesced), never
+	// as requests. Off by default.
+	Coalesce bool `yaml:"coalesce,omitempty" json:"coalesce,omitempty"`
 }
 
 // RetryBudgetSpec is the parameters of clients.NewRetryBudget; zero values
@@ -193,8 +216,16 @@ type Thresholds struct {
 	// AllowStatuses are final statuses not counted as errors (e.g. [429] in a
 	// throttle storm, where giving up after the last retry is expected).
 	AllowStatuses []int `yaml:"allowStatuses,omitempty" json:"allowStatuses,omitempty"`
-	// MinRate is the smallest acceptable achieved rate, hits per second.
+	// MinRate is the smallest acceptable achieved rate, requests per second
+	// that reached the target. --rate R scales it with the pacer (by R over
+	// the profile's rate).
 	MinRate float64 `yaml:"minRate,omitempty" json:"minRate,omitempty"`
+	// MaxNotSent is the largest allowed fraction of planned hits the
+	// generator did not send on its own account (behind schedule, in-flight
+	// cap); default 0.01. Hits held back by the clients (quiet period,
+	// coalesced) or never due because the run stopped are reported, not
+	// counted here.
+	MaxNotSent *float64 `yaml:"maxNotSent,omitempty" json:"maxNotSent,omitempty"`
 	// Backoff is required, report (default) or off.
 	Backoff string `yaml:"backoff,omitempty" json:"backoff,omitempty"`
 }
@@ -476,7 +507,7 @@ func typeHint(goType string) string {
 // knownFields lists the YAML field names of one of the profile's types.
 func knownFields(typeName string) []string {
 	types := []any{Profile{}, PacerSpec{}, DataSpec{}, ClientsSpec{}, RetrySpec{}, RetryBudgetSpec{}, MockSpec{},
-		RateLimitSpec{}, FaultSpec{}, Thresholds{}, LatencyLimits{}, SLO{}}
+		RateLimitSpec{}, FaultSpec{}, Thresholds{}, LatencyLimits{}, SLO{}, GeneratorSpec{}}
 	for _, v := range types {
 		t := reflect.TypeOf(v)
 		if t.String() != typeName {
@@ -515,6 +546,18 @@ const (
 	maxBudget      = 1_000_000
 	maxFaults      = 100
 	maxLatencyGate = time.Hour // latency thresholds and SLO limits
+	maxInFlight    = 100_000
+)
+
+// Defaults of the generator's limits.
+const (
+	defaultMaxLag     = 10 * time.Millisecond
+	defaultMaxCPU     = 0.95
+	defaultMaxNotSent = 0.01
+	// defaultInFlightCeiling bounds the default cap on hits in flight: each
+	// costs a few goroutines and a connection's buffers, so memory stays
+	// bounded however slow the target is.
+	defaultInFlightCeiling = 1_000
 )
 
 // defaultTimeout is a hit's timeout when the profile gives none.
@@ -548,6 +591,16 @@ func (p *Profile) WithDefaults() *Profile {
 	if q.Thresholds.Backoff == "" {
 		q.Thresholds.Backoff = BackoffReport
 	}
+	if q.Thresholds.MaxNotSent == nil {
+		v := defaultMaxNotSent
+		q.Thresholds.MaxNotSent = &v
+	}
+	if q.Generator.MaxLag == 0 {
+		q.Generator.MaxLag = Duration(defaultMaxLag)
+	}
+	if q.Generator.MaxCPU == 0 {
+		q.Generator.MaxCPU = defaultMaxCPU
+	}
 	if rl := q.Mock.RateLimit; rl != nil {
 		if rl.Operation == "" {
 			rl.Operation = mockcontrol.AnyOperation
@@ -568,6 +621,7 @@ func (p *Profile) clone() *Profile {
 	q.Thresholds.Latency = maps.Clone(p.Thresholds.Latency)
 	q.Thresholds.ErrorRate = clonePtr(p.Thresholds.ErrorRate)
 	q.Thresholds.AllowStatuses = slices.Clone(p.Thresholds.AllowStatuses)
+	q.Thresholds.MaxNotSent = clonePtr(p.Thresholds.MaxNotSent)
 	if p.SLO != nil {
 		slo := *p.SLO
 		slo.ErrorRate = clonePtr(p.SLO.ErrorRate)
@@ -600,6 +654,7 @@ func (p *Profile) Validate() ProfileErrors {
 	q.checkMock(&c)
 	q.checkThresholds(&c)
 	q.checkSLO(&c)
+	q.checkGenerator(&c)
 	return c.es
 }
 
@@ -850,6 +905,9 @@ func (p *Profile) checkThresholds(c *checker) {
 			c.bad(fmt.Sprintf("thresholds.allowStatuses[%d]", i), "must be an HTTP status 100–599 (got %d); e.g. \"allowStatuses: [429]\"", s)
 		}
 	}
+	if t.MaxNotSent != nil && !within(*t.MaxNotSent, 0, 1) {
+		c.bad("thresholds.maxNotSent", "must be a fraction 0–1 (got %g); e.g. \"maxNotSent: 0.01\" for 1%%", *t.MaxNotSent)
+	}
 	if !within(t.MinRate, 0, maxRate) {
 		c.bad("thresholds.minRate", "must be 0 (not checked) to %g hits/s (got %g)", maxRate, t.MinRate)
 	}
@@ -870,4 +928,18 @@ func (p *Profile) checkSLO(c *checker) {
 	}
 	c.durationWithin("slo.p99", p.SLO.P99, 0, maxLatencyGate, "p99: 250ms")
 	c.durationWithin("slo.p95", p.SLO.P95, 0, maxLatencyGate, "p95: 100ms")
+}
+
+func (p *Profile) checkGenerator(c *checker) {
+	g := p.Generator
+	if g.MaxInFlight < 0 || g.MaxInFlight > maxInFlight {
+		c.bad("generator.maxInFlight", "must be 0 (derived from the file-descriptor limit) to %d hits (got %d); e.g. \"maxInFlight: 2000\"", maxInFlight, g.MaxInFlight)
+	}
+	if g.MaxInFlight > 0 && p.Pacer.Workers > g.MaxInFlight {
+		c.bad("pacer.workers", "must not exceed generator.maxInFlight %d (got %d): a worker beyond the cap could never send", g.MaxInFlight, p.Pacer.Workers)
+	}
+	c.durationWithin("generator.maxLag", g.MaxLag, 100*time.Microsecond, time.Minute, "maxLag: 10ms")
+	if !within(g.MaxCPU, 0.1, 1) {
+		c.bad("generator.maxCpu", "must be a fraction of GOMAXPROCS from 0.1 to 1 (got %g); e.g. \"maxCpu: 0.95\"", g.MaxCPU)
+	}
 }

@@ -10,7 +10,9 @@ import (
 	"math"
 	"net/http"
 	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -63,13 +65,37 @@ type Options struct {
 
 // Progress is a live view of a run.
 type Progress struct {
-	Elapsed   time.Duration
-	Planned   time.Duration
+	Elapsed time.Duration
+	Planned time.Duration
+	// Due is the hits the schedule has planned so far; Sent those sent to
+	// the target (Hits of them completed), NotSent those held back (the
+	// clients' quiet period, the in-flight cap, coalesced). Due − Sent −
+	// NotSent is the generator's backlog (behind schedule).
+	Due       int64
+	Sent      int64
+	NotSent   int64
 	Hits      int64
 	Errors    int64
 	Throttled int64 // 429 answers seen (every attempt, retries included)
 	Rate      float64
+	InFlight  int64
 	Done      bool
+}
+
+// String is the progress line: time, planned hits due so far, sent, not
+// sent, the backlog when the generator is behind, achieved rate, errors,
+// 429s and hits in flight.
+func (p Progress) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s/%s  due %d  sent %d", p.Elapsed.Round(time.Second), p.Planned, p.Due, p.Sent)
+	if p.NotSent > 0 {
+		fmt.Fprintf(&b, "  not sent %d", p.NotSent)
+	}
+	if behind := p.Due - p.Sent - p.NotSent; p.Due > 0 && behind > max(10, p.Due/1000) && !p.Done {
+		fmt.Fprintf(&b, "  BEHIND %d", behind)
+	}
+	fmt.Fprintf(&b, "  %.0f req/s  %d errors  %d 429s  %d in flight", p.Rate, p.Errors, p.Throttled, p.InFlight)
+	return b.String()
 }
 
 // UsageError is a problem with the options or the profile (exit 2).
@@ -117,18 +143,70 @@ type Summary struct {
 	Interrupted bool          `json:"interrupted,omitempty"`
 	// Partial is set by Replay when the run left no summary.json or its
 	// results end in a truncated record.
-	Partial     bool               `json:"partial,omitempty"`
-	LatencyFrom string             `json:"latencyFrom"`
-	All         OpSummary          `json:"all"`
-	Operations  []OpSummary        `json:"operations"`
-	Attempts    []AttemptStats     `json:"attempts"`
+	Partial     bool           `json:"partial,omitempty"`
+	LatencyFrom string         `json:"latencyFrom"`
+	All         OpSummary      `json:"all"`
+	Operations  []OpSummary    `json:"operations"`
+	Attempts    []AttemptStats `json:"attempts"`
+	// Accounting says what became of every planned hit.
+	Accounting Accounting `json:"accounting"`
+	// Generator is the load generator's own health: when Saturated, the
+	// figures describe the generator's limit as much as the target's.
+	Generator   *GeneratorHealth   `json:"generator,omitempty"`
 	Steps       []StepSummary      `json:"steps,omitempty"`
 	HighestRate float64            `json:"highestRateMeetingSlo,omitempty"`
+	Knee        *Knee              `json:"knee,omitempty"`
 	Compliance  *ComplianceSummary `json:"compliance,omitempty"`
 	Thresholds  []ThresholdResult  `json:"thresholds"`
 	Pass        bool               `json:"pass"`
-	Notes       []string           `json:"notes,omitempty"`
-	OutDir      string             `json:"-"`
+	// Verdict is the run's verdict as shown: PASS or FAIL, qualified when
+	// the generator saturated or the run is partial (never a plain PASS then).
+	Verdict string   `json:"verdict"`
+	Notes   []string `json:"notes,omitempty"`
+	// Damage names what Replay found damaged in the run's files (file and
+	// problem; rundamage.go): a run with damage is never a plain PASS.
+	Damage []string `json:"damage,omitempty"`
+	OutDir string   `json:"-"`
+}
+
+// Accounting is what became of every planned hit: Planned = Sent + NotSent.
+type Accounting struct {
+	// Planned is what the schedule planned over the duration (for the max
+	// pacer, a closed model, the hits issued).
+	Planned int64 `json:"planned"`
+	// Sent reached the target's client (requests and cancelled hits);
+	// Answered of them got an HTTP status back.
+	Sent     int64 `json:"sent"`
+	Answered int64 `json:"answered"`
+	NotSent  int64 `json:"notSent"`
+	// NotSentReasons: behind-schedule, in-flight-cap, stopped, quiet-period,
+	// coalesced (see NotSentReasons).
+	NotSentReasons map[string]int64 `json:"notSentReasons,omitempty"`
+	// GeneratorShare is the fraction of Planned not sent on the generator's
+	// account (behind-schedule, in-flight-cap): what thresholds.maxNotSent bounds.
+	GeneratorShare float64 `json:"generatorShare"`
+}
+
+// GeneratorHealth is what the load generator knows of its own limits.
+type GeneratorHealth struct {
+	FDLimit      FDLimit `json:"fdLimit"`
+	FDsPerHit    int     `json:"fdsPerHit"` // 2 with the embedded mock (both ends)
+	MaxInFlight  int     `json:"maxInFlight"`
+	PeakInFlight int64   `json:"peakInFlight"`
+	// Lag is the schedule lag of the sent hits: actual − intended send time.
+	Lag *Latency `json:"lag,omitempty"`
+	// CPU is the process's mean CPU use over the attack and its highest
+	// sample, fractions of GOMAXPROCS; with the embedded mock the process is
+	// generator and target together.
+	CPU            float64       `json:"cpu"`
+	CPUPeak        float64       `json:"cpuPeak"`
+	GOMAXPROCS     int           `json:"gomaxprocs"`
+	SharesWithMock bool          `json:"sharesWithMock,omitempty"`
+	MaxLag         time.Duration `json:"maxLag"`
+	MaxCPU         float64       `json:"maxCpu"`
+	Saturated      bool          `json:"saturated"`
+	Reasons        []string      `json:"reasons,omitempty"`  // why it counts as saturated
+	Warnings       []string      `json:"warnings,omitempty"` // close to a limit
 }
 
 // Failed lists the failed thresholds' names.
@@ -157,6 +235,11 @@ type run struct {
 	newPolicy func() clients.RetryPolicy
 	hits      atomic.Int64
 	errs      atomic.Int64
+	sent      atomic.Int64
+	notSent   atomic.Int64
+	disp      *dispatcher
+	fd        FDLimit
+	notes     []string // from option handling (e.g. --rate scaling minRate)
 }
 
 // Effective returns the profile with the options' overrides applied.
@@ -172,6 +255,9 @@ func (o Options) Effective() (*Profile, error) {
 		p.Duration = Duration(o.Duration)
 	}
 	if o.Rate > 0 {
+		if k := rateFactor(p.Pacer, o.Rate); k > 0 {
+			p.Thresholds.MinRate *= k
+		}
 		p.Pacer = scalePacer(p.Pacer, o.Rate)
 	}
 	if es := p.Validate(); len(es) > 0 {
@@ -215,6 +301,24 @@ func scalePacer(s PacerSpec, rate float64) PacerSpec {
 	return s
 }
 
+// rateFactor is how much --rate scales a pacer's rates (0 for the max
+// pacer, which has none): thresholds.minRate is scaled by the same factor.
+func rateFactor(s PacerSpec, rate float64) float64 {
+	var base float64
+	switch s.Type {
+	case "constant":
+		base = s.Rate
+	case "linear", "step":
+		base = s.Start
+	case "sine":
+		base = s.Mean
+	}
+	if base <= 0 {
+		return 0
+	}
+	return rate / base
+}
+
 // peakRate is the highest rate the schedule reaches within d.
 func peakRate(s Schedule, d time.Duration) float64 {
 	peak := 0.0
@@ -244,6 +348,12 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	r := &run{opts: o, prof: prof, sched: newClockedSchedule(sched), log: o.Logger}
 	if r.log == nil {
 		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if prof.Thresholds.Backoff == BackoffRequired && !prof.Clients.Coalesce {
+		r.notes = append(r.notes, "back-off compliance is required but clients.coalesce is off: identical calls of one client that overlap (the open model sends them) may read as early retries")
+	}
+	if o.Rate > 0 && o.Profile.Thresholds.MinRate > 0 && prof.Thresholds.MinRate != o.Profile.Thresholds.MinRate {
+		r.notes = append(r.notes, fmt.Sprintf("--rate %g scaled thresholds.minRate from %g/s to %.4g/s", o.Rate, o.Profile.Thresholds.MinRate, prof.Thresholds.MinRate))
 	}
 	if err := r.resolveTarget(); err != nil {
 		return nil, err
@@ -346,6 +456,7 @@ func (r *run) journalSize() int {
 
 func (r *run) execute(ctx context.Context) (*Summary, error) {
 	started := time.Now()
+	r.fd = raiseFDLimit()
 	// The attack stops on ctx; setup and teardown use their own bounded
 	// contexts so that an interrupted run still writes its journal and summary.
 	bg := context.WithoutCancel(ctx)
@@ -479,7 +590,31 @@ type attackOutcome struct {
 	agg         *aggregator
 	elapsed     time.Duration
 	interrupted bool
-	notes       []string
+	// stoppedAt is when the attack was stopped (Ctrl-C or stopOnBreach),
+	// from its start; 0 when it ran its duration.
+	stoppedAt time.Duration
+	cpu       float64 // mean CPU use over the attack (fraction of GOMAXPROCS)
+	cpuOK     bool
+	cpuPeak   float64
+	notes     []string
+}
+
+// fdsPerHit is the file descriptors one hit in flight holds: its socket,
+// and with the embedded mock the server's end of it too.
+func (r *run) fdsPerHit() int {
+	if r.prof.Target == TargetMock {
+		return 2
+	}
+	return 1
+}
+
+// maxInFlight is the cap on hits in flight: the profile's, or what the
+// file-descriptor limit allows.
+func (r *run) maxInFlight() int {
+	if n := r.prof.Generator.MaxInFlight; n > 0 {
+		return n
+	}
+	return inFlightCap(r.fd, r.fdsPerHit())
 }
 
 // newAttacker is vegeta's attacker over the dispatcher: one hit is one
@@ -488,8 +623,10 @@ func (r *run) newAttacker(sims []*simClient, stop context.Context) *vegeta.Attac
 	// The hit timeout is the dispatcher's (a context deadline): an
 	// http.Client.Timeout over a custom RoundTripper costs a goroutine and a
 	// timer per request.
-	disp := &dispatcher{clients: sims, stop: stop, gate: newGate(), timeout: r.prof.Timeout.D()}
-	hc := &http.Client{Transport: disp,
+	capN := r.maxInFlight()
+	r.disp = &dispatcher{clients: sims, stop: stop, gate: newGate(r.prof.Clients.Coalesce), timeout: r.prof.Timeout.D(),
+		maxInFlight: int64(capN)}
+	hc := &http.Client{Transport: r.disp,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	maxWorkers := r.opts.MaxWorkers
 	if maxWorkers == 0 && r.prof.Pacer.Workers > 0 {
@@ -497,10 +634,15 @@ func (r *run) newAttacker(sims []*simClient, stop context.Context) *vegeta.Attac
 	}
 	workers := uint64(vegeta.DefaultWorkers)
 	if maxWorkers == 0 {
-		maxWorkers = vegeta.DefaultMaxWorkers
+		// Open model, bounded: the in-flight cap plus headroom for workers
+		// refusing hits over it or handing back results. When every worker
+		// is busy the schedule waits (lag, then behind-schedule), so neither
+		// goroutines nor memory grow with the offered rate.
+		maxWorkers = uint64(capN + max(64, capN/4))
 	} else if r.prof.Pacer.Type == "max" {
 		workers = maxWorkers
 	}
+	workers = min(workers, maxWorkers)
 	return vegeta.NewAttacker(vegeta.Client(hc), vegeta.Workers(workers), vegeta.MaxWorkers(maxWorkers), vegeta.MaxBody(0))
 }
 
@@ -523,7 +665,9 @@ func (r *run) attack(ctx, bg context.Context, sims []*simClient, rw *resultWrite
 	out := attackOutcome{agg: newAggregator(r.prof, r.sched.Schedule)}
 	planned := r.prof.Duration.D()
 	attackStart := time.Now()
-	r.log.Info("attack started", "pacer", r.sched.String(), "duration", planned, "out", r.opts.OutDir)
+	meter, runMeter := newCPUMeter(attackStart), newCPUMeter(attackStart)
+	r.log.Info("attack started", "pacer", r.sched.String(), "duration", planned, "out", r.opts.OutDir,
+		"maxInFlight", r.disp.maxInFlight, "fdLimit", r.fd.Soft)
 	results := atk.Attack(r.newTargeter().Targeter(), r.sched, planned, r.prof.Name)
 
 	every := r.opts.ProgressEvery
@@ -532,9 +676,14 @@ func (r *run) attack(ctx, bg context.Context, sims []*simClient, rw *resultWrite
 	}
 	ticker := time.NewTicker(every)
 	defer ticker.Stop()
-	stoppedEarly := false
 	var writeErr error
 	done := ctx.Done()
+	stop := func(at time.Duration) {
+		if out.stoppedAt == 0 {
+			out.stoppedAt = at
+		}
+		atk.Stop()
+	}
 loop:
 	for {
 		select {
@@ -542,34 +691,38 @@ loop:
 			if !ok {
 				break loop
 			}
-			r.record(res, out.agg)
-			if writeErr == nil {
+			if sent := r.record(res, out.agg); sent && writeErr == nil {
 				writeErr = rw.write(res)
 			}
-		case <-ticker.C:
+		case now := <-ticker.C:
 			if writeErr == nil {
 				writeErr = rw.flush()
 			}
-			if !stoppedEarly {
-				if note, stop := r.stopOnBreach(out.agg, time.Since(attackStart)); stop {
-					stoppedEarly = true
+			at := now.Sub(attackStart)
+			if busy, ok := meter.read(now); ok {
+				out.agg.cpu = append(out.agg.cpu, cpuSample{At: at, Busy: busy})
+				out.cpuPeak = max(out.cpuPeak, busy)
+			}
+			if out.stoppedAt == 0 {
+				if note, ok := r.stopOnBreach(out.agg, at); ok {
 					out.notes = append(out.notes, note)
-					atk.Stop()
+					stop(at)
 				}
 			}
 			_ = r.alog.flush()
-			r.progress(time.Since(attackStart), false)
+			r.progress(at, false)
 		case <-done:
 			done = nil
 			out.interrupted = true
 			out.agg.interrupted = true
-			atk.Stop()
+			stop(time.Since(attackStart))
 			// Give hits in flight a moment to finish, then cut them short
 			// (retry waits included) so Ctrl-C is honoured within seconds.
 			time.AfterFunc(time.Second, stopHits)
 		}
 	}
 	out.elapsed = time.Since(attackStart)
+	out.cpu, out.cpuOK = runMeter.read(time.Now())
 	r.log.Info("attack ended", "elapsed", out.elapsed, "hits", r.hits.Load(), "interrupted", out.interrupted)
 	r.progress(out.elapsed, true)
 	if writeErr == nil {
@@ -594,13 +747,22 @@ func (r *run) stopOnBreach(agg *aggregator, elapsed time.Duration) (string, bool
 	return fmt.Sprintf("the ramp stopped early: step %d (%g/s) missed the SLO", k+1, agg.step.StepRate(k)), true
 }
 
+// due is the hits the schedule has planned by elapsed.
+func (r *run) due(elapsed time.Duration) int64 {
+	return int64(math.Floor(r.sched.Hits(min(elapsed, r.prof.Duration.D()))))
+}
+
 // progress reports the live figures to Options.OnProgress.
 func (r *run) progress(elapsed time.Duration, final bool) {
 	if r.opts.OnProgress == nil {
 		return
 	}
-	p := Progress{Elapsed: elapsed, Planned: r.prof.Duration.D(), Hits: r.hits.Load(), Errors: r.errs.Load(),
+	p := Progress{Elapsed: elapsed, Planned: r.prof.Duration.D(), Due: r.due(elapsed), Sent: r.sent.Load(),
+		NotSent: r.notSent.Load(), Hits: r.hits.Load(), Errors: r.errs.Load(),
 		Throttled: r.alog.throttledCount(), Done: final}
+	if r.disp != nil {
+		p.InFlight = r.disp.inFlight.Load()
+	}
 	if s := elapsed.Seconds(); s > 0 {
 		p.Rate = float64(p.Hits) / s
 	}
@@ -615,7 +777,7 @@ func (r *run) summarize(bg context.Context, started time.Time, policy string, ou
 		Profile: r.prof.Name, Description: r.prof.Description, Target: r.prof.Target,
 		Pacer: r.sched.String(), Clients: r.prof.Clients.Count, Policy: policy,
 		Started: started, Planned: r.prof.Duration.D(), Elapsed: out.elapsed, PlannedHits: r.plannedHits(),
-		Interrupted: out.interrupted, LatencyFrom: "intended send time (open model)", Notes: out.notes, OutDir: r.opts.OutDir,
+		Interrupted: out.interrupted, LatencyFrom: "intended send time (open model)", Notes: append(slices.Clone(r.notes), out.notes...), OutDir: r.opts.OutDir,
 	}
 	journal, haveJournal := r.readJournal(bg, sum)
 	_ = r.alog.flush()
@@ -629,9 +791,134 @@ func (r *run) summarize(bg context.Context, started time.Time, policy string, ou
 		}
 	}
 	sum.Compliance = gradeCompliance(r.prof, events, dropped, journal, haveJournal, r.prof.Target == TargetMock, jsize)
+	sum.Accounting = r.account(out)
+	sum.Generator = r.health(out)
+	sum.Generator.behind(sum.Accounting)
 	finish(sum, r.prof, out.agg)
 	sum.Ended = time.Now()
 	return sum
+}
+
+// account says what became of every planned hit: the aggregator knows the
+// hits issued (sent, or held back with a reason); the rest were never
+// issued: still due when the run's time was up (behind-schedule), or no
+// longer due because the run stopped first.
+func (r *run) account(out attackOutcome) Accounting {
+	a := accountIssued(out.agg)
+	if r.prof.Pacer.Type == "max" {
+		a.Planned = out.agg.issued
+	} else {
+		a.Planned = int64(r.plannedHits())
+		end := r.prof.Duration.D()
+		if out.stoppedAt > 0 && out.stoppedAt < end {
+			end = out.stoppedAt
+		}
+		dueByEnd := r.due(end)
+		if n := dueByEnd - out.agg.issued; n > 0 {
+			a.NotSentReasons[NotSentBehind] += n
+		}
+		if n := a.Planned - max(dueByEnd, out.agg.issued); n > 0 {
+			a.NotSentReasons[NotSentStopped] += n
+		}
+	}
+	return a.total()
+}
+
+// accountIssued counts the issued hits: sent, answered, and not sent by
+// reason.
+func accountIssued(agg *aggregator) Accounting {
+	a := Accounting{NotSentReasons: map[string]int64{}}
+	all := agg.all
+	a.Sent = int64(all.requests + all.cancelled)
+	for k, n := range all.statuses {
+		if _, err := strconv.Atoi(k); err == nil {
+			a.Answered += int64(n)
+		}
+	}
+	for k, n := range all.notSent {
+		a.NotSentReasons[k] += int64(n)
+	}
+	return a
+}
+
+// total fills NotSent and GeneratorShare from the reasons.
+func (a Accounting) total() Accounting {
+	a.NotSent = 0
+	var gen int64
+	for k, n := range a.NotSentReasons {
+		if n == 0 {
+			delete(a.NotSentReasons, k)
+			continue
+		}
+		a.NotSent += n
+		if generatorReason(k) {
+			gen += n
+		}
+	}
+	if a.Planned > 0 {
+		a.GeneratorShare = float64(gen) / float64(a.Planned)
+	}
+	return a
+}
+
+// health is the generator's view of its own limits over the run.
+func (r *run) health(out attackOutcome) *GeneratorHealth {
+	g := &GeneratorHealth{FDLimit: r.fd, FDsPerHit: r.fdsPerHit(), GOMAXPROCS: runtime.GOMAXPROCS(0),
+		SharesWithMock: r.prof.Target == TargetMock, MaxLag: out.agg.maxLag, MaxCPU: out.agg.maxCPU,
+		CPU: out.cpu, CPUPeak: out.cpuPeak}
+	if r.disp != nil {
+		g.MaxInFlight, g.PeakInFlight = int(r.disp.maxInFlight), r.disp.peak.Load()
+	}
+	if out.agg.all.lag.h.TotalCount() > 0 {
+		l := out.agg.all.lag.summary()
+		g.Lag = &l
+	}
+	if r.fd.Error != "" {
+		g.Warnings = append(g.Warnings, "file-descriptor limit: "+r.fd.Error)
+	}
+	if r.fd.Soft > 0 && g.PeakInFlight*int64(g.FDsPerHit) >= int64(r.fd.Soft)*8/10 {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("hits in flight (peak %d, %d descriptors each) came within 20%% of the file-descriptor limit %d",
+			g.PeakInFlight, g.FDsPerHit, r.fd.Soft))
+	}
+	if g.MaxInFlight > 0 && g.PeakInFlight >= int64(g.MaxInFlight) {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("hits in flight reached the cap %d (generator.maxInFlight)", g.MaxInFlight))
+	}
+	g.grade(out.agg, out.cpuOK, r.prof.Pacer.Type == "max")
+	return g
+}
+
+// grade decides whether the generator was saturated, and why.
+func (g *GeneratorHealth) grade(agg *aggregator, cpuOK, closed bool) {
+	if !closed && g.Lag != nil && g.Lag.P99 > g.MaxLag {
+		g.Reasons = append(g.Reasons, fmt.Sprintf("schedule lag p99 %s > %s (max %s): hits left late",
+			g.Lag.P99.Round(time.Microsecond), g.MaxLag, g.Lag.Max.Round(time.Microsecond)))
+	}
+	if cpuOK && g.CPU >= g.MaxCPU {
+		who := "the generator"
+		if g.SharesWithMock {
+			who = "the generator and the embedded mock together"
+		}
+		g.Reasons = append(g.Reasons, fmt.Sprintf("CPU %.0f%% of %d cores (%s)", g.CPU*100, g.GOMAXPROCS, who))
+	}
+	for k, n := range agg.all.kinds {
+		if strings.Contains(k, "too many open files") {
+			g.Reasons = append(g.Reasons, fmt.Sprintf("%d hits failed for want of file descriptors (%s)", n, k))
+		}
+	}
+	if n := agg.all.notSent[NotSentInFlightCap]; n > 0 {
+		g.Reasons = append(g.Reasons, fmt.Sprintf("%d hits over the in-flight cap %d were not sent", n, g.MaxInFlight))
+	}
+	g.Saturated = len(g.Reasons) > 0
+}
+
+// behind adds the behind-schedule reason (more than 0.1 % of the planned
+// hits still due at the end) once the accounting is known.
+func (g *GeneratorHealth) behind(a Accounting) {
+	if n := a.NotSentReasons[NotSentBehind]; a.Planned > 0 && float64(n) > 0.001*float64(a.Planned) {
+		g.Reasons = append(g.Reasons, fmt.Sprintf("%d planned hits (%.2g%%) were still due when the run ended (behind schedule)",
+			n, 100*float64(n)/float64(a.Planned)))
+		g.Saturated = true
+	}
 }
 
 // readJournal fetches the embedded mock's journal and saves it; problems
@@ -667,21 +954,36 @@ func breachedStep(agg *aggregator, slo SLO, planned, elapsed time.Duration) (int
 }
 
 // record turns a vegeta result into the run's record of the hit: latency
-// from the intended send time, no body, only the harness's headers.
-func (r *run) record(res *vegeta.Result, agg *aggregator) {
-	end := res.Timestamp.Add(res.Latency)
-	intended := r.sched.Intended(res.Seq, res.Timestamp)
+// from the intended send time, no body, only the harness's headers. It
+// reports whether the hit was sent (results.bin holds only those).
+func (r *run) record(res *vegeta.Result, agg *aggregator) bool {
+	sent := res.Timestamp
+	end := sent.Add(res.Latency)
+	lag := time.Duration(-1)
+	if due := r.sched.Due(res.Seq); due != time.Duration(math.MaxInt64) {
+		if b := r.sched.Began(); !b.IsZero() {
+			lag = max(0, sent.Sub(b.Add(due)))
+		}
+	}
+	intended := r.sched.Intended(res.Seq, sent)
 	res.Latency = end.Sub(intended)
 	res.Body = nil
 	res.Headers = keepHeaders(res.Headers)
-	agg.add(res)
+	agg.add(res, lag)
+	if notSentReason(res.Error) != "" {
+		r.notSent.Add(1)
+		return false
+	}
+	r.sent.Add(1)
 	r.hits.Add(1)
 	if res.Code < 200 || res.Code >= 300 {
 		r.errs.Add(1)
 	}
+	return true
 }
 
-// finish fills the summary's figures and thresholds from the aggregator.
+// finish fills the summary's figures, thresholds and verdict from the
+// aggregator (and the accounting and generator health already set).
 func finish(sum *Summary, p *Profile, agg *aggregator) {
 	sum.All = agg.all.summary("all", 0)
 	sum.Operations = agg.opSummaries()
@@ -691,7 +993,10 @@ func finish(sum *Summary, p *Profile, agg *aggregator) {
 	} else if l, ok := p.Thresholds.Latency["all"]; ok {
 		slo = SLO{P99: l.P99, P95: l.P95, ErrorRate: p.Thresholds.ErrorRate}
 	}
-	sum.Steps, sum.HighestRate = agg.stepSummaries(slo, p.Duration.D())
+	sum.Steps, sum.Knee = agg.stepSummaries(slo, p.Duration.D())
+	if sum.Knee != nil {
+		sum.HighestRate = sum.Knee.Rate
+	}
 	sum.Thresholds = evaluate(p, sum)
 	sum.Pass = true
 	for _, t := range sum.Thresholds {
@@ -699,6 +1004,33 @@ func finish(sum *Summary, p *Profile, agg *aggregator) {
 			sum.Pass = false
 		}
 	}
+	sum.Verdict = verdict(sum)
+}
+
+// verdict is PASS or FAIL with its qualifiers: a saturated generator or a
+// partial run never reads as a plain PASS.
+func verdict(s *Summary) string {
+	v := "PASS"
+	if !s.Pass {
+		v = "FAIL"
+	}
+	var q []string
+	if s.Generator != nil && s.Generator.Saturated {
+		q = append(q, "generator saturated")
+	}
+	if s.Interrupted {
+		q = append(q, "interrupted")
+	}
+	if s.Partial {
+		q = append(q, "partial run")
+	}
+	if len(s.Damage) > 0 {
+		q = append(q, "damaged")
+	}
+	if len(q) > 0 {
+		v += " (" + strings.Join(q, ", ") + ")"
+	}
+	return v
 }
 
 // evaluate checks the profile's thresholds against the summary.
@@ -732,6 +1064,18 @@ func evaluate(p *Profile, sum *Summary) []ThresholdResult {
 		lim := *p.Thresholds.ErrorRate
 		out = append(out, ThresholdResult{Name: "errorRate", Limit: fmt.Sprintf("≤ %.4g%%", lim*100),
 			Actual: fmt.Sprintf("%.4g%%", sum.All.ErrorRate*100), Pass: sum.All.Requests > 0 && sum.All.ErrorRate <= lim})
+	}
+	if lim := p.Thresholds.MaxNotSent; lim != nil && p.Pacer.Type != "max" && sum.Accounting.Planned > 0 {
+		a := sum.Accounting
+		gen := a.NotSentReasons[NotSentBehind] + a.NotSentReasons[NotSentInFlightCap]
+		actual := fmt.Sprintf("%.4g%% (%d of %d planned", a.GeneratorShare*100, gen, a.Planned)
+		for _, k := range []string{NotSentBehind, NotSentInFlightCap} {
+			if n := a.NotSentReasons[k]; n > 0 {
+				actual += fmt.Sprintf("; %s %d", k, n)
+			}
+		}
+		out = append(out, ThresholdResult{Name: "maxNotSent", Limit: fmt.Sprintf("≤ %.4g%%", *lim*100),
+			Actual: actual + ")", Pass: a.GeneratorShare <= *lim})
 	}
 	if p.Thresholds.MinRate > 0 {
 		out = append(out, ThresholdResult{Name: "minRate", Limit: fmt.Sprintf("≥ %.4g/s", p.Thresholds.MinRate),

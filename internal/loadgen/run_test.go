@@ -79,6 +79,7 @@ mix: {get: 3, skill-credentials: 1}
 data: {seed: 9, preload: 2}
 clients:
   count: 3
+  coalesce: true
   retry: {policy: %[1]s, base: 100ms, cap: 1s, maxAttempts: 3}
 mock:
   faults: %[2]s
@@ -101,6 +102,7 @@ mix: {get: 1}
 data: {seed: 9, preload: 1}
 clients:
   count: 2
+  coalesce: true
   retry: {policy: standard, base: 100ms, cap: 1s, maxAttempts: 3}
 ` + budget + `
 mock:

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -96,11 +97,15 @@ const (
 	// NotSentCoalesced: clients.coalesce is on and an identical call of the
 	// same client was in flight; the hit was folded into it, never sent.
 	NotSentCoalesced = "coalesced"
+	// NotSentUnrecorded: re-rendering a run that did not finish (no
+	// summary.json), the planned hits results.bin does not hold: not sent,
+	// or sent and lost with the process.
+	NotSentUnrecorded = "unrecorded"
 )
 
 // NotSentReasons lists the reasons in report order.
 func NotSentReasons() []string {
-	return []string{NotSentBehind, NotSentInFlightCap, NotSentStopped, NotSentQuiet, NotSentCoalesced}
+	return []string{NotSentBehind, NotSentInFlightCap, NotSentStopped, NotSentQuiet, NotSentCoalesced, NotSentUnrecorded}
 }
 
 // generatorReason reports whether a not-sent reason is the generator's own
@@ -294,8 +299,31 @@ type StepSummary struct {
 	Achieved float64       `json:"achieved"`
 	Op       OpSummary     `json:"hits"`
 	Complete bool          `json:"complete"` // every hit of the step was sent
-	MetSLO   bool          `json:"metSlo"`
-	Reasons  []string      `json:"reasons,omitempty"` // why the SLO was missed
+	// CPU is the process's CPU use over the step, a fraction of GOMAXPROCS
+	// (0 when not sampled).
+	CPU float64 `json:"cpu,omitempty"`
+	// Generator says why the generator, not the target, limited the step
+	// (empty when it kept up); such a step is never met, nor broken.
+	Generator string   `json:"generator,omitempty"`
+	MetSLO    bool     `json:"metSlo"`
+	Reasons   []string `json:"reasons,omitempty"` // why the SLO was missed
+}
+
+// Knee is what a step ramp found: the highest offered rate whose achieved
+// rate, error rate and latency met the SLO with the generator healthy, and
+// why the ramp went no higher.
+type Knee struct {
+	// Rate is the knee's offered rate (0: no step met the SLO).
+	Rate float64 `json:"rate"`
+	Step int     `json:"step,omitempty"` // 1-based
+	// Cause of the end of the ramp: "target" (the next step missed the
+	// SLO), "generator" (the generator could not drive the next step, so the
+	// target's knee is at least Rate), "incomplete" (the run ended first) or
+	// "none" (every step met the SLO: the knee is above the ramp).
+	Cause    string  `json:"cause"`
+	NextStep int     `json:"nextStep,omitempty"` // 1-based
+	NextRate float64 `json:"nextRate,omitempty"`
+	Why      string  `json:"why,omitempty"`
 }
 
 // AttemptStats counts attempts per contract operation, from the attempt log.
@@ -319,10 +347,32 @@ type aggregator struct {
 	interrupted bool
 	maxSeq      uint64
 	seen        bool
+	// issued counts every hit the generator handed a worker (sent or not).
+	issued int64
+	// cpu is the process's CPU use sampled during the attack (step ramps
+	// grade each step's generator health with it).
+	cpu []cpuSample
+	// limits of a healthy generator.
+	maxLag time.Duration
+	maxCPU float64
+}
+
+// cpuSample is the process's CPU use over (previous sample, At], a fraction
+// of GOMAXPROCS, At measured from the attack's start.
+type cpuSample struct {
+	At   time.Duration
+	Busy float64
 }
 
 func newAggregator(p *Profile, sched Schedule) *aggregator {
-	a := &aggregator{all: newOpStats(3), ops: map[string]*opStats{}, steps: map[int]*opStats{}, allowed: map[int]bool{}}
+	a := &aggregator{all: newOpStats(3), ops: map[string]*opStats{}, steps: map[int]*opStats{}, allowed: map[int]bool{},
+		maxLag: p.Generator.MaxLag.D(), maxCPU: p.Generator.MaxCPU}
+	if a.maxLag <= 0 {
+		a.maxLag = defaultMaxLag
+	}
+	if a.maxCPU <= 0 {
+		a.maxCPU = defaultMaxCPU
+	}
 	for _, s := range p.Thresholds.AllowStatuses {
 		a.allowed[s] = true
 	}
@@ -332,16 +382,23 @@ func newAggregator(p *Profile, sched Schedule) *aggregator {
 	return a
 }
 
-func (a *aggregator) add(r *vegeta.Result) {
+// add records one hit the generator issued; lag is its schedule lag (< 0
+// when unknown).
+func (a *aggregator) add(r *vegeta.Result, lag time.Duration) {
+	a.issued++
 	hi := ParseHit(r.Method, r.URL)
-	key := classify(r, a.interrupted)
-	a.all.add(r, key, a.allowed)
+	ns := notSentReason(r.Error)
+	key := ""
+	if ns == "" {
+		key = classify(r, a.interrupted)
+	}
+	a.all.add(r, key, ns, lag, a.allowed)
 	s := a.ops[hi.Op]
 	if s == nil {
 		s = newOpStats(3)
 		a.ops[hi.Op] = s
 	}
-	s.add(r, key, a.allowed)
+	s.add(r, key, ns, lag, a.allowed)
 	if !a.seen || r.Seq > a.maxSeq {
 		a.maxSeq, a.seen = r.Seq, true
 	}
@@ -356,7 +413,7 @@ func (a *aggregator) add(r *vegeta.Result) {
 			st = newOpStats(2)
 			a.steps[k] = st
 		}
-		st.add(r, key, a.allowed)
+		st.add(r, key, ns, lag, a.allowed)
 	}
 }
 
@@ -381,17 +438,33 @@ func (a *aggregator) opSummaries() []OpSummary {
 	return out
 }
 
-// stepSummaries grades every step against the SLO.
-func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummary, float64) {
+// cpuOver is the mean sampled CPU use over (start, end], 0 when no sample
+// falls in it.
+func (a *aggregator) cpuOver(start, end time.Duration) float64 {
+	sum, n := 0.0, 0
+	for _, c := range a.cpu {
+		if c.At > start && c.At <= end {
+			sum += c.Busy
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+// stepSummaries grades every step against the SLO and the generator's
+// health, and finds the knee.
+func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummary, *Knee) {
 	if a.step == nil {
-		return nil, 0
+		return nil, nil
 	}
 	idx := slices.Sorted(maps.Keys(a.steps))
 	minAch := slo.MinAchieved
 	if minAch == 0 {
 		minAch = 0.95
 	}
-	best, broken := 0.0, false
 	lastDue := time.Duration(0)
 	if a.seen {
 		lastDue = a.step.Due(a.maxSeq)
@@ -406,20 +479,24 @@ func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummar
 		}
 		ss := StepSummary{
 			Index: k, Rate: a.step.StepRate(k), Start: start, End: end,
-			Op: st.summary("step", 0),
+			Op: st.summary("step", 0), CPU: a.cpuOver(start, end),
 		}
 		// Complete: hits were sent up to the step's end (within 2 % of the
 		// step, or two intervals: the attack's last ticks may go unsent).
 		tol := max(time.Duration(2*float64(time.Second)/max(ss.Rate, 1)), (end-start)/50)
 		ss.Complete = lastDue >= end-tol
 		if ss.Op.Requests > 0 && ss.Rate > 0 {
-			// Hits over their send span plus one interval: exactly the
+			// Requests over their send span plus one interval: exactly the
 			// step's rate when the generator kept up, lower when it fell behind.
 			ss.Achieved = float64(ss.Op.Requests) / (st.last.Sub(st.first).Seconds() + 1/ss.Rate)
 		}
+		ss.Generator = a.stepGenerator(ss)
 		var reasons []string
+		if ss.Generator != "" {
+			reasons = append(reasons, "generator: "+ss.Generator)
+		}
 		if ss.Achieved < minAch*ss.Rate {
-			reasons = append(reasons, "achieved "+ftoa(ss.Achieved)+"/s < "+ftoa(minAch*100)+"% of "+ftoa(ss.Rate)+"/s")
+			reasons = append(reasons, "achieved "+ftoa(round1(ss.Achieved))+"/s < "+ftoa(minAch*100)+"% of "+ftoa(ss.Rate)+"/s")
 		}
 		if slo.P99 > 0 && ss.Op.Latency.P99 > slo.P99.D() {
 			reasons = append(reasons, "p99 "+ss.Op.Latency.P99.String()+" > "+slo.P99.D().String())
@@ -428,22 +505,58 @@ func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummar
 			reasons = append(reasons, "p95 "+ss.Op.Latency.P95.String()+" > "+slo.P95.D().String())
 		}
 		if slo.ErrorRate != nil && ss.Op.ErrorRate > *slo.ErrorRate {
-			reasons = append(reasons, "error rate "+ftoa(ss.Op.ErrorRate*100)+"% > "+ftoa(*slo.ErrorRate*100)+"%")
+			reasons = append(reasons, "error rate "+ftoa(round1(ss.Op.ErrorRate*100))+"% > "+ftoa(*slo.ErrorRate*100)+"%")
 		}
 		if !ss.Complete {
 			reasons = append(reasons, "step not completed")
 		}
 		ss.Reasons = reasons
 		ss.MetSLO = len(reasons) == 0
-		if !ss.MetSLO && ss.Complete {
-			broken = true
-		}
-		if ss.MetSLO && !broken && ss.Rate > best {
-			best = ss.Rate
-		}
 		out = append(out, ss)
 	}
-	return out, best
+	return out, knee(out)
 }
+
+// stepGenerator says why the generator limited a step ("" when it kept
+// up): schedule lag above its limit, hits refused by the in-flight cap,
+// hits still due when the run ended, or a saturated CPU.
+func (a *aggregator) stepGenerator(ss StepSummary) string {
+	var why []string
+	if l := ss.Op.Lag; l != nil && l.P99 > a.maxLag {
+		why = append(why, "schedule lag p99 "+l.P99.Round(time.Microsecond).String()+" > "+a.maxLag.String())
+	}
+	if n := ss.Op.NotSent[NotSentInFlightCap]; n > 0 {
+		why = append(why, strconv.Itoa(n)+" hits over the in-flight cap")
+	}
+	if ss.CPU >= a.maxCPU {
+		why = append(why, "CPU "+ftoa(math.Round(ss.CPU*100))+"% of GOMAXPROCS")
+	}
+	return strings.Join(why, ", ")
+}
+
+// knee walks the graded steps: the knee is the last step met before the
+// first step that either missed the SLO on the target's account (cause
+// "target") or that the generator could not drive (cause "generator").
+func knee(steps []StepSummary) *Knee {
+	k := &Knee{Cause: "none"}
+	for _, s := range steps {
+		switch {
+		case s.Generator != "":
+			k.Cause, k.Why = "generator", "the generator could not drive it ("+s.Generator+"), so the target's knee is at least the last step met"
+		case s.MetSLO:
+			k.Rate, k.Step = s.Rate, s.Index+1
+			continue
+		case !s.Complete:
+			k.Cause, k.Why = "incomplete", "the run ended before the step did"
+		default:
+			k.Cause, k.Why = "target", strings.Join(s.Reasons, "; ")
+		}
+		k.NextStep, k.NextRate = s.Index+1, s.Rate
+		return k
+	}
+	return k
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

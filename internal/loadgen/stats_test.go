@@ -33,6 +33,7 @@ func TestAggregatorCounts(t *testing.T) {
 		results     []*vegeta.Result
 		want        OpSummary // Name, Requests, Successes, Errors, Cancelled, Suppressed
 		statuses    map[string]int
+		notSent     map[string]int
 	}{
 		{
 			name: "success and errors",
@@ -45,23 +46,18 @@ func TestAggregatorCounts(t *testing.T) {
 			statuses: map[string]int{"200": 1, "503": 1, "error": 1},
 		},
 		{
-			name:  "allowed 429 and suppressed",
+			name:  "allowed 429, and hits not sent are no requests",
 			allow: []int{429},
 			results: []*vegeta.Result{
 				hit(0, MixGet, 0, time.Millisecond, 429, ""),
-				hit(1, MixGet, time.Millisecond, 0, 0, suppressedMark+"quiet"),
+				hit(1, MixGet, time.Millisecond, 0, 0, notSentError(NotSentQuiet, "quiet").Error()),
 				hit(2, MixGet, 2*time.Millisecond, time.Millisecond, 404, ""),
+				hit(3, MixGet, 3*time.Millisecond, 0, 0, `Get "http://x": `+notSentError(NotSentInFlightCap, "cap").Error()),
+				hit(4, MixGet, 4*time.Millisecond, 0, 0, notSentError(NotSentCoalesced, "dup").Error()),
 			},
-			want:     OpSummary{Requests: 3, Errors: 1, Suppressed: 1},
-			statuses: map[string]int{"429": 1, statusSuppressed: 1, "404": 1},
-		},
-		{
-			name: "suppressed counts as an error unless 429 is allowed",
-			results: []*vegeta.Result{
-				hit(0, MixGet, 0, 0, 0, suppressedMark+"quiet"),
-			},
-			want:     OpSummary{Requests: 1, Errors: 1, Suppressed: 1},
-			statuses: map[string]int{statusSuppressed: 1},
+			want:     OpSummary{Requests: 2, Errors: 1, Suppressed: 1},
+			statuses: map[string]int{"429": 1, "404": 1},
+			notSent:  map[string]int{NotSentQuiet: 1, NotSentInFlightCap: 1, NotSentCoalesced: 1},
 		},
 		{
 			name:        "cancelled by an interrupt",
@@ -88,9 +84,16 @@ func TestAggregatorCounts(t *testing.T) {
 			agg := newAggregator(p, constantSchedule{vegetaRate(10)})
 			agg.interrupted = tt.interrupted
 			for _, r := range tt.results {
-				agg.add(r)
+				agg.add(r, 0)
 			}
 			got := agg.all.summary("all", 0)
+			if fmt.Sprint(got.NotSent) != fmt.Sprint(tt.notSent) {
+				t.Errorf("not sent %v, want %v", got.NotSent, tt.notSent)
+			}
+			a := accountIssued(agg)
+			if a.Sent != int64(got.Requests+got.Cancelled) || a.Sent+int64(len(a.NotSentReasons)) > int64(len(tt.results)) {
+				t.Errorf("accounting %+v: sent %d, want %d", a, a.Sent, got.Requests+got.Cancelled)
+			}
 			if got.Requests != tt.want.Requests || got.Successes != tt.want.Successes || got.Errors != tt.want.Errors ||
 				got.Cancelled != tt.want.Cancelled || got.Suppressed != tt.want.Suppressed {
 				t.Errorf("all = %+v, want %+v", got, tt.want)
@@ -110,8 +113,8 @@ func TestAggregatorCounts(t *testing.T) {
 func TestAggregatorOperations(t *testing.T) {
 	agg := newAggregator(&Profile{}, constantSchedule{vegetaRate(10)})
 	for i := range 10 {
-		agg.add(hit(uint64(i), MixToken, time.Duration(i)*100*time.Millisecond, 40*time.Millisecond, 200, ""))
-		agg.add(hit(uint64(i), MixCreate, time.Duration(i)*100*time.Millisecond, 10*time.Millisecond, 201, ""))
+		agg.add(hit(uint64(i), MixToken, time.Duration(i)*100*time.Millisecond, 40*time.Millisecond, 200, ""), 0)
+		agg.add(hit(uint64(i), MixCreate, time.Duration(i)*100*time.Millisecond, 10*time.Millisecond, 201, ""), 0)
 	}
 	ops := agg.opSummaries()
 	var names []string
@@ -140,7 +143,7 @@ func stepRun(p *StepPacer, d time.Duration, lat func(k int) time.Duration, code 
 			break
 		}
 		k := int((due - 1) / p.Every)
-		agg.add(hit(n, MixGet, due, lat(k), code(k), ""))
+		agg.add(hit(n, MixGet, due, lat(k), code(k), ""), 0)
 	}
 	return agg
 }
@@ -167,7 +170,7 @@ func TestStepSummaries(t *testing.T) {
 		{"all met", SLO{P99: Duration(100 * time.Millisecond)}, fast, ok, 3 * time.Second, 3 * time.Second, []bool{true, true, true}, 30, ""},
 		{"p99 breached at step 3", SLO{P99: Duration(100 * time.Millisecond)},
 			func(k int) time.Duration { return time.Duration(k+1) * 40 * time.Millisecond }, ok,
-			3 * time.Second, 3 * time.Second, []bool{true, true, false}, 20, "p99 120."},
+			3 * time.Second, 3 * time.Second, []bool{true, true, false}, 20, "p99 120ms > 100ms"}, // clamped to the max
 		{"errors at step 2", SLO{ErrorRate: &er}, fast,
 			func(k int) uint16 {
 				if k == 1 {
@@ -181,7 +184,8 @@ func TestStepSummaries(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			agg := stepRun(p, tt.ran, tt.lat, tt.code)
-			steps, best := agg.stepSummaries(tt.slo, tt.planned)
+			steps, knee := agg.stepSummaries(tt.slo, tt.planned)
+			best := knee.Rate
 			var met []bool
 			for _, s := range steps {
 				met = append(met, s.MetSLO)
@@ -199,6 +203,82 @@ func TestStepSummaries(t *testing.T) {
 				if math.Abs(s.Achieved-s.Rate) > 1e-6*s.Rate {
 					t.Errorf("step %d achieved %g, want its rate %g (the generator kept up)", s.Index, s.Achieved, s.Rate)
 				}
+			}
+		})
+	}
+}
+
+// TestKnee: the knee is the last step met before the first step missed on
+// the target's account; a step the generator could not drive (schedule lag,
+// hits over the in-flight cap, saturated CPU) is neither met nor broken, and
+// ends the search with cause "generator".
+func TestKnee(t *testing.T) {
+	p := &StepPacer{Start: 10, Step: 10, Every: time.Second}
+	slo := SLO{P99: Duration(100 * time.Millisecond)}
+	type feed struct {
+		lag     func(k int) time.Duration
+		lat     func(k int) time.Duration
+		capped  func(k, n int) bool // hit n of step k refused by the in-flight cap
+		cpu     []float64           // per step
+		planned time.Duration
+	}
+	zero := func(int) time.Duration { return 0 }
+	fast := func(int) time.Duration { return 5 * time.Millisecond }
+	never := func(int, int) bool { return false }
+	tests := []struct {
+		name          string
+		f             feed
+		rate          float64
+		cause         string
+		next          int
+		why           string
+		met           []bool
+		generatorStep int // 1-based step whose Generator is set, 0 none
+	}{
+		{"above the ramp", feed{zero, fast, never, nil, 3 * time.Second}, 30, "none", 0, "", []bool{true, true, true}, 0},
+		{"target breaks at step 3", feed{zero, func(k int) time.Duration { return time.Duration(k) * 80 * time.Millisecond }, never, nil, 3 * time.Second},
+			20, "target", 3, "p99 160ms > 100ms", []bool{true, true, false}, 0},
+		{"generator lags at step 2", feed{func(k int) time.Duration { return time.Duration(k) * 30 * time.Millisecond }, fast, never, nil, 3 * time.Second},
+			10, "generator", 2, "schedule lag p99 30ms > 10ms", []bool{true, false, false}, 2},
+		{"in-flight cap at step 3", feed{zero, fast, func(k, n int) bool { return k == 2 && n%10 == 0 }, nil, 3 * time.Second},
+			20, "generator", 3, "hits over the in-flight cap", []bool{true, true, false}, 3},
+		{"CPU saturated at step 2 while the target is slow there", feed{zero, func(k int) time.Duration { return time.Duration(k) * 200 * time.Millisecond }, never, []float64{0.5, 0.99, 0.99}, 3 * time.Second},
+			10, "generator", 2, "CPU 99%", []bool{true, false, false}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			agg := newAggregator((&Profile{}).WithDefaults(), p)
+			for i, c := range tt.f.cpu {
+				agg.cpu = append(agg.cpu, cpuSample{At: time.Duration(i)*time.Second + 500*time.Millisecond, Busy: c})
+			}
+			perStep := map[int]int{}
+			for n := uint64(0); ; n++ {
+				due := p.Due(n)
+				if due > tt.f.planned {
+					break
+				}
+				k := int((due - 1) / p.Every)
+				errText := ""
+				if tt.f.capped(k, perStep[k]) {
+					errText = notSentError(NotSentInFlightCap, "cap").Error()
+				}
+				perStep[k]++
+				agg.add(hit(n, MixGet, due+tt.f.lag(k), tt.f.lat(k), 200, errText), tt.f.lag(k))
+			}
+			steps, knee := agg.stepSummaries(slo, tt.f.planned)
+			var met []bool
+			gen := 0
+			for _, s := range steps {
+				met = append(met, s.MetSLO)
+				if s.Generator != "" && gen == 0 {
+					gen = s.Index + 1
+				}
+			}
+			if knee.Rate != tt.rate || knee.Cause != tt.cause || knee.NextStep != tt.next || !strings.Contains(knee.Why, tt.why) {
+				t.Errorf("knee %+v, want rate %g cause %s next %d why ~%q", knee, tt.rate, tt.cause, tt.next, tt.why)
+			}
+			if !slices.Equal(met, tt.met) || gen != tt.generatorStep {
+				t.Errorf("met %v generator step %d, want %v %d; steps %+v", met, gen, tt.met, tt.generatorStep, steps)
 			}
 		})
 	}

@@ -233,7 +233,8 @@ func CheckJournalSize(n int) error {
 }
 
 // Reset puts the server back to its starting fixtures, with no faults, no
-// limits and an empty journal (what POST /__harness/reset does).
+// limits, no revoked refresh tokens and an empty journal (what POST
+// /__harness/reset does).
 func (s *Server) Reset() { s.resetState() }
 
 // Journal returns the journal, oldest first.

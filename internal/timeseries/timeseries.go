@@ -162,8 +162,12 @@ func (a *Aggregator) newOp() *opInterval {
 	}
 }
 
-// op returns the open interval of op, creating it (a.mu held).
+// op returns the open interval of op, creating it (a.mu held). An
+// operation literally named "all" is kept apart from the "all" row.
 func (a *Aggregator) op(name string) *opInterval {
+	if name == AllOperations {
+		name = AllOperations + " (operation)"
+	}
 	if o, ok := a.ops[name]; ok {
 		return o
 	}

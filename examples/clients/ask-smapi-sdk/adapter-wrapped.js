@@ -9,11 +9,13 @@
 //     full-jitter exponential back-off, sleep = U(0, min(CAP, BASE * 2^(n-1))), with the
 //     answer's Retry-After (delay-seconds or HTTP-date) as a floor, at most MAX_ATTEMPTS
 //     attempts;
-//   - after a 401 the SDK client is rebuilt once (a new LWA token) and the call retried
+//   - the access token given (HARNESS_VENDOR_ACCESS_TOKEN) is used as it is, so a
+//     client with a valid token does not call LWA; after a 401 the SDK client is
+//     rebuilt once with the refresh token (a new LWA token) and the call retried
 //     once; a second 401 is final;
 //   - 400, 403, 404 and 409 are not retried.
 'use strict';
-const { newClient, describe, run } = require('./adapter.js');
+const { newClient, newClientWithToken, describe, run } = require('./adapter.js');
 
 const BASE = 0.5; // seconds
 const CAP = 20; // seconds
@@ -33,14 +35,16 @@ function retryAfter(headers) {
 }
 
 async function withBackoff(env, skillId) {
-  let client = newClient(env); // keeps its LWA token across the retries
+  // Use the access token given; without one, the SDK fetches one with the refresh
+  // token on its first call and keeps it across the retries.
+  let client = env.HARNESS_VENDOR_ACCESS_TOKEN ? newClientWithToken(env) : newClient(env);
   let refreshed = false;
   for (let attempt = 1; ; attempt++) {
     try {
       return await client.getSkillCredentialsV1(skillId);
     } catch (err) {
       const status = err && err.statusCode;
-      if (status === 401 && !refreshed) {
+      if (status === 401 && !refreshed && env.HARNESS_VENDOR_REFRESH_TOKEN) {
         refreshed = true;
         client = newClient(env); // the SDK cannot drop a rejected token: a new client fetches a new one
         attempt = 0; // the call after a refresh starts a new chain

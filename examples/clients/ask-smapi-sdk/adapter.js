@@ -29,6 +29,22 @@ function newClient(env) {
     .client();
 }
 
+// newClientWithToken builds an SDK client that uses the access token given
+// (HARNESS_VENDOR_ACCESS_TOKEN) as it is; the SDK never refreshes it, so a
+// caller that gets a 401 must build a newClient (refresh token) itself, as
+// adapter-wrapped.js does.
+function newClientWithToken(env) {
+  return new Alexa.CustomSmapiClientBuilder()
+    .withApiEndpoint(env.HARNESS_SMAPI_URL || 'https://api.amazonalexa.com')
+    .withAuthEndpoint(env.HARNESS_LWA_URL || 'https://api.amazon.com')
+    .withAccessTokenConfig({
+      clientId: env.HARNESS_LWA_CLIENT_ID,
+      clientSecret: env.HARNESS_LWA_CLIENT_SECRET,
+      accessToken: env.HARNESS_VENDOR_ACCESS_TOKEN,
+    })
+    .client();
+}
+
 // callOnce makes one getSkillCredentialsV1 call through a new SDK client.
 async function callOnce(env, skillId) {
   return newClient(env).getSkillCredentialsV1(skillId);
@@ -78,7 +94,7 @@ async function run(call) {
   }
 }
 
-module.exports = { newClient, callOnce, describe, run };
+module.exports = { newClient, newClientWithToken, callOnce, describe, run };
 
 if (require.main === module) {
   run(callOnce).then((code) => { process.exitCode = code; });

@@ -1,0 +1,69 @@
+// Package humanfmt formats the numbers the harness shows people: counts
+// with thousands separators ("4,881"), rates and percentages rounded to the
+// digits that matter ("4,881/s", "23.7 %"), and a noun in the number it
+// takes ("1 client", "2 clients"). It is the one owner of those formats:
+// SLO reasons, tables and footers call it rather than printf verbs, so the
+// same figure reads the same everywhere. It builds on
+// github.com/dustin/go-humanize (thousands separators), already a module
+// dependency.
+package humanfmt
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/dustin/go-humanize"
+)
+
+// Count is n with thousands separators: 4881 → "4,881".
+func Count(n int64) string { return humanize.Comma(n) }
+
+// Plural is n and the noun in the number n takes, with an "s" for the
+// plural: Plural(1, "client") = "1 client", Plural(1000, "hit") = "1,000 hits".
+func Plural(n int, noun string) string {
+	s := Count(int64(n)) + " " + noun
+	if n != 1 {
+		s += "s"
+	}
+	return s
+}
+
+// Number rounds v to the digits that matter: integers from 100 up (with
+// separators: 4880.6 → "4,881"), one decimal from 1 up ("23.7"), two
+// significant digits below 1 ("0.042"), and "0" for zero. NaN and the
+// infinities read "n/a", "∞" and "-∞" (a figure is never NaN by design;
+// this keeps a bug from printing "NaN%").
+func Number(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "n/a"
+	case math.IsInf(v, 1):
+		return "∞"
+	case math.IsInf(v, -1):
+		return "-∞"
+	case v == 0:
+		return "0"
+	}
+	a := math.Abs(v)
+	switch {
+	case a >= 100:
+		return humanize.Comma(int64(math.Round(v)))
+	case a >= 1:
+		return trimZeros(strconv.FormatFloat(v, 'f', 1, 64))
+	}
+	return strconv.FormatFloat(v, 'g', 2, 64)
+}
+
+// Rate is a rate per second: 4880.6 → "4,881/s".
+func Rate(perSecond float64) string { return Number(perSecond) + "/s" }
+
+// Percent is a ratio as a percentage: 0.2371 → "23.7 %", 0.00012 → "0.012 %".
+func Percent(ratio float64) string { return Number(ratio*100) + " %" }
+
+// trimZeros drops a trailing ".0": "5.0" → "5".
+func trimZeros(s string) string {
+	if len(s) > 2 && s[len(s)-2:] == ".0" {
+		return s[:len(s)-2]
+	}
+	return s
+}
