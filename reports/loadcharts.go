@@ -14,6 +14,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/alexa-harness/harness/internal/humanfmt"
 	"github.com/alexa-harness/harness/internal/timeseries"
 )
 
@@ -142,7 +143,7 @@ func addStepMarks(p *plot.Plot, r LoadReport) {
 		return
 	}
 	for _, st := range steps {
-		p.Add(&vline{X: st.Start.Seconds(), Label: strconv.FormatFloat(st.Rate, 'f', -1, 64) + "/s", Color: color.Gray{Y: 150}})
+		p.Add(&vline{X: st.Start.Seconds(), Label: humanfmt.Rate(st.Rate), Color: color.Gray{Y: 150}})
 	}
 }
 
@@ -314,7 +315,7 @@ func capacityChart(r LoadReport) (chart, error) {
 	addPoints(p, miss, missX, missY, draw.BoxGlyph{}, vg.Points(4.5))
 	c.Legend = []chartSeries{path, met, miss, ideal}
 	if k := findKnee(s, r.Secrets); k != nil && k.Found {
-		p.Add(&vline{X: k.Rate, Label: fmt.Sprintf("knee %s/s", strconv.FormatFloat(k.Rate, 'f', -1, 64)), Color: rgb(palette[3])})
+		p.Add(&vline{X: k.Rate, Label: "knee " + humanfmt.Rate(k.Rate), Color: rgb(palette[3])})
 		c.Legend = append(c.Legend, chartSeries{Name: "knee (highest step that met the SLO)", Color: palette[3], Dashed: true})
 	}
 	svg, err := renderSVG(p, c.ID, c.Title, chartW, chartH)

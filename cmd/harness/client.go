@@ -65,7 +65,7 @@ input; 3 the service could not be reached.`,
 	f.StringVar(&o.clientSecret, "client-secret", "", "LWA client secret; prefer env "+contract.EnvLWAClientSecret+" (flags show in ps and shell history)")
 	f.StringVar(&o.refreshToken, "refresh-token", "", "refresh token of the identity the subcommand uses; prefer env "+contract.EnvCustomerRefreshToken+" / "+contract.EnvVendorRefreshToken)
 	f.StringVar(&o.accessToken, "access-token", "", "bearer token to use as is, skipping LWA; prefer env "+contract.EnvAccessToken)
-	f.IntVar(&o.maxAttempts, "max-attempts", clients.DefaultMaxAttempts, "attempts per call, including the first (1 = no retry)")
+	f.IntVar(&o.maxAttempts, "max-attempts", clients.DefaultMaxAttempts, fmt.Sprintf("attempts per call, including the first: 1 (no retry) to %d", clients.MaxAttemptsLimit))
 	f.DurationVar(&o.timeout, "timeout", clients.DefaultAttemptTimeout, "limit on each attempt, reading the answer included (a timed-out attempt is retried per the policy)")
 	f.StringVar(&o.policy, "retry-policy", clients.PolicyStandard, "retry policy: "+strings.Join(clients.PolicyNames(), ", ")+" (all but standard are deliberately non-compliant)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "print every attempt (status, Retry-After, delay) to stderr")
@@ -99,22 +99,44 @@ func envHelp() string {
 // config builds the clients' configuration: environment, then --mock, then
 // the explicit flags. identity says which refresh token --refresh-token sets.
 func (o *clientOpts) config(cmd *cobra.Command, identity string) (clients.Config, error) {
+	fl := cmd.Flags()
+	// Each URL is checked once, under the name the user set it by (flag or
+	// variable), before anything is sent: a URL a later source replaces is
+	// not checked, and nothing is reported under a name the user never set.
+	mockURL, _ := fl.GetString("mock")
 	cfg := clients.FromEnv(o.getenv)
-	if m, _ := cmd.Flags().GetString("mock"); m != "" {
-		mc := clients.MockConfig(m)
+	if mockURL != "" {
+		if err := clients.CheckBaseURL(mockURL); err != nil {
+			return cfg, usagef("--mock %v", err)
+		}
+		mc := clients.MockConfig(mockURL)
 		mc.AccessToken = cfg.AccessToken
 		cfg = mc
 	}
-	fl := cmd.Flags()
-	set := func(name string, dst *string, v string) {
-		if fl.Changed(name) {
-			*dst = v
+	for _, u := range []struct {
+		flag, env string
+		dst       *string
+		value     string
+	}{
+		{"locker-url", contract.EnvLockerURL, &cfg.LockerURL, o.lockerURL},
+		{"smapi-url", contract.EnvSMAPIURL, &cfg.SMAPIURL, o.smapiURL},
+		{"lwa-url", contract.EnvLWAURL, &cfg.LWAURL, o.lwaURL},
+	} {
+		switch {
+		case fl.Changed(u.flag):
+			if err := clients.CheckBaseURL(u.value); err != nil {
+				return cfg, usagef("--%s %v", u.flag, err)
+			}
+			*u.dst = u.value
+		case mockURL == "" && *u.dst != "":
+			if err := clients.CheckBaseURL(*u.dst); err != nil {
+				return cfg, usagef("%s %v", u.env, err)
+			}
 		}
 	}
-	set("locker-url", &cfg.LockerURL, o.lockerURL)
-	set("smapi-url", &cfg.SMAPIURL, o.smapiURL)
-	set("lwa-url", &cfg.LWAURL, o.lwaURL)
-	set("client-id", &cfg.ClientID, o.clientID)
+	if fl.Changed("client-id") {
+		cfg.ClientID = o.clientID
+	}
 	if fl.Changed("client-secret") {
 		cfg.ClientSecret = redact.Secret(o.clientSecret)
 		fmt.Fprintln(cmd.ErrOrStderr(), "harness: warning: --client-secret shows in process lists and shell history; prefer "+contract.EnvLWAClientSecret)
@@ -129,8 +151,9 @@ func (o *clientOpts) config(cmd *cobra.Command, identity string) (clients.Config
 			cfg.CustomerRefreshToken = redact.Secret(o.refreshToken)
 		}
 	}
-	if o.maxAttempts < 1 {
-		return cfg, usagef("--max-attempts must be at least 1, got %d", o.maxAttempts)
+	if o.maxAttempts < 1 || o.maxAttempts > clients.MaxAttemptsLimit {
+		return cfg, usagef("--max-attempts %d: use 1–%d (1 = no retry; more than %d attempts keep a failing service busy for minutes, which the back-off rules forbid)",
+			o.maxAttempts, clients.MaxAttemptsLimit, clients.MaxAttemptsLimit)
 	}
 	if o.timeout <= 0 {
 		return cfg, usagef("--timeout must be positive, such as 30s, got %s", o.timeout)
@@ -144,10 +167,34 @@ func (o *clientOpts) config(cmd *cobra.Command, identity string) (clients.Config
 	if o.verbose {
 		cfg.Observer = attemptPrinter(cmd.ErrOrStderr())
 	}
-	if err := cfg.Validate(); err != nil {
+	if err := cfg.Validate(); err != nil { // checked above; kept as the library's own guard
 		return cfg, usagef("%v", err)
 	}
+	noteRealHosts(cmd.ErrOrStderr(), cmd.Name(), cfg)
 	return cfg, nil
+}
+
+// noteRealHosts says on stderr which real Amazon endpoints the subcommand
+// will call because no URL was configured for them, so a user who meant the
+// mock is not surprised.
+func noteRealHosts(w io.Writer, cmd string, cfg clients.Config) {
+	var real []string
+	for _, u := range []struct {
+		used          bool
+		url, def, env string
+	}{
+		{cmd == "create-network" || cmd == "get-networks", cfg.LockerURL, contract.LockerBaseURL, contract.EnvLockerURL},
+		{cmd == "skill-credentials", cfg.SMAPIURL, contract.SMAPIBaseURL, contract.EnvSMAPIURL},
+		{cmd == "token" || cfg.AccessToken == "", cfg.LWAURL, contract.LWABaseURL, contract.EnvLWAURL},
+	} {
+		if u.used && u.url == "" {
+			real = append(real, u.def+" ("+u.env+" is unset)")
+		}
+	}
+	if len(real) > 0 {
+		fmt.Fprintf(w, "harness: note: calling the real service %s; pass --mock URL or set the HARNESS_*_URL variables for another target\n",
+			strings.Join(real, " and "))
+	}
 }
 
 // attemptPrinter writes one line per attempt.

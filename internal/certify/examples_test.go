@@ -56,6 +56,7 @@ func exampleAdapter(t *testing.T, interp, script string) Adapter {
 // through the test binary) as certification does, against a mock: every
 // operation it implements, pagination, a retried 503 and a final 404.
 func TestExampleAdapters(t *testing.T) {
+	t.Parallel()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -53,6 +53,12 @@ func WithAdapterClock(c clients.Clock) AdapterOption {
 	return func(cfg *clients.Config) { cfg.Clock = c }
 }
 
+// WithAdapterPolicy makes the reference adapter retry by p instead of the
+// Standard policy (tests use a small base so that certifying it is quick).
+func WithAdapterPolicy(p clients.RetryPolicy) AdapterOption {
+	return func(cfg *clients.Config) { cfg.Policy = p }
+}
+
 // RunReferenceAdapter is the adapter over the harness's own client
 // (internal/clients): it performs op (OpCreateNetwork, OpGetNetworks,
 // OpSkillCredentials) with the input read from stdin, writes the answer to

@@ -338,14 +338,45 @@ func unwrapURLError(op string, err error) error {
 }
 
 // checkBaseURL rejects base URLs that cannot work, naming the service and
-// the fix.
+// the fix (CheckBaseURL).
 func checkBaseURL(service, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%s base URL %q: want an absolute http(s) URL such as http://127.0.0.1:8080", service, raw)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("%s base URL %q: remove the query or fragment", service, raw)
+	if err := CheckBaseURL(raw); err != nil {
+		return fmt.Errorf("%s base URL %w", service, err)
 	}
 	return nil
+}
+
+// CheckBaseURL is the harness's one check of a base URL a user gives (a
+// HARNESS_*_URL variable, --mock, --locker-url, …); callers name the source
+// in front of its error. A base URL is an absolute http or https URL with a
+// host, a port (when given) in 1–65535, and no user info, query or
+// fragment. It is checked before any request is sent, so a typo is a usage
+// error, never retried as an unreachable host.
+func CheckBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return fmt.Errorf("%q: want an absolute http(s) URL such as http://127.0.0.1:8080", raw)
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return fmt.Errorf("%q: the port is empty: give one (1–65535) or drop the colon", raw)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: port %s is out of range: use 1–65535", raw, p)
+		}
+	}
+	if u.User != nil {
+		return fmt.Errorf("%q: remove the user info (credentials do not belong in a URL)", redactUserinfo(u))
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("%q: remove the query or fragment", raw)
+	}
+	return nil
+}
+
+// redactUserinfo is u with its user info masked, for an error message.
+func redactUserinfo(u *url.URL) string {
+	c := *u
+	c.User = url.User("****")
+	return c.String()
 }

@@ -20,6 +20,12 @@ const (
 	DefaultCap         = contract.BackoffCap
 	DefaultMaxAttempts = contract.BackoffMaxAttempts
 	DefaultMaxElapsed  = contract.BackoffMaxElapsed
+	// MaxAttemptsLimit bounds the attempts per call a user may ask for
+	// (--max-attempts, clients.retry.maxAttempts): past 20, with the capped
+	// back-off, one failing call keeps a service busy for minutes, which
+	// the back-off rules (C3: bounded attempts) exist to prevent; a typo
+	// such as 1000000 would never give up.
+	MaxAttemptsLimit = 20
 )
 
 // maxRetryAfter bounds a Retry-After the transport will believe; a longer one

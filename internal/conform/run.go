@@ -231,7 +231,7 @@ func consoleFormat(opt *Options) (string, error) {
 	if opt.Output == nil {
 		opt.Output = io.Discard
 	}
-	return format, nil
+	return consolePrefix + format, nil
 }
 
 // defaultConcurrency is the number of scenarios run at once when the caller
@@ -239,7 +239,7 @@ func consoleFormat(opt *Options) (string, error) {
 // scenarios, else the target's default.
 func defaultConcurrency(format, target string) int {
 	switch {
-	case format == "pretty":
+	case format == consolePrefix+"pretty":
 		return 1
 	case target == TargetReal:
 		return DefaultRealConcurrency
@@ -267,6 +267,9 @@ func setUpTarget(ctx context.Context, opt Options, g *guard) (runTarget, error) 
 		if cfg.ClientID == "" || cfg.ClientSecret == "" {
 			return runTarget{}, fmt.Errorf("%w: real target: set %s and %s (the LWA client every identity logs in with)",
 				ErrOptions, contract.EnvLWAClientID, contract.EnvLWAClientSecret)
+		}
+		if err := preflight(ctx, cfg); err != nil {
+			return runTarget{}, err
 		}
 		return runTarget{cfg: cfg, close: func() {}}, nil
 	}

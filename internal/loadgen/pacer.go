@@ -3,6 +3,7 @@ package loadgen
 import (
 	"fmt"
 	"math"
+	"sort"
 	"sync"
 	"time"
 
@@ -292,27 +293,87 @@ func (p *StepPacer) String() string {
 
 // clockedSchedule wraps a Schedule to learn when the attack began (from the
 // first Pace call, whose elapsed is measured from vegeta's own start), so
-// that each hit's intended send time is known: began + Due(seq).
+// that each hit's intended send time is known: began + Due(index).
+//
+// It also holds back hits while the generator is full (full reports the
+// cap on hits in flight reached): the hits falling due meanwhile are skipped,
+// never handed to a worker, and counted (reason in-flight-cap). vegeta
+// counts only the hits it issued, so the schedule index of its hit seq is
+// seq plus the hits skipped before it (Index).
 type clockedSchedule struct {
 	Schedule
 	once  sync.Once
 	mu    sync.RWMutex
 	began time.Time
 	now   func() time.Time
+	full  func() bool // nil: never full
+
+	// skipped is the hits skipped so far; skips records, per vegeta count
+	// at which hits were skipped, the skipped total from there on
+	// (ascending); pending is what the aggregator has not taken yet.
+	skipped uint64
+	skips   []skipMark
+	pending []skipRange
 }
+
+// skipMark: vegeta's hits from count on come after skipped skipped hits.
+type skipMark struct{ count, skipped uint64 }
+
+// skipRange is the schedule indices [From, To) that were skipped.
+type skipRange struct{ From, To uint64 }
+
+// fullPoll is how often a full generator looks again for room in flight.
+const fullPoll = time.Millisecond
 
 func newClockedSchedule(s Schedule) *clockedSchedule {
 	return &clockedSchedule{Schedule: s, now: time.Now}
 }
 
-// Pace records the attack's start, then defers to the schedule.
+// Pace records the attack's start, skips the hits due while the generator
+// is full, then defers to the schedule with the next hit's schedule index.
 func (c *clockedSchedule) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	c.once.Do(func() {
 		c.mu.Lock()
 		c.began = c.now().Add(-elapsed)
 		c.mu.Unlock()
 	})
-	return c.Schedule.Pace(elapsed, hits)
+	c.mu.Lock()
+	n := hits + c.skipped
+	if c.full != nil && c.full() {
+		if due := c.Schedule.Hits(elapsed); !math.IsInf(due, 0) && uint64(due) > n {
+			k := uint64(due) - n
+			c.skipped += k
+			c.skips = append(c.skips, skipMark{count: hits, skipped: c.skipped})
+			c.pending = append(c.pending, skipRange{From: n, To: n + k})
+			n += k
+		}
+		c.mu.Unlock()
+		wait, stop := c.Schedule.Pace(elapsed, n)
+		return max(wait, fullPoll), stop
+	}
+	c.mu.Unlock()
+	return c.Schedule.Pace(elapsed, n)
+}
+
+// Index is the schedule index of vegeta's hit seq.
+func (c *clockedSchedule) Index(seq uint64) uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	// The last mark at or before seq gives the hits skipped before it.
+	i := sort.Search(len(c.skips), func(i int) bool { return c.skips[i].count > seq })
+	if i == 0 {
+		return seq
+	}
+	return seq + c.skips[i-1].skipped
+}
+
+// takeSkipped returns the hits skipped since the last call.
+func (c *clockedSchedule) takeSkipped() []skipRange {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.pending
+	c.pending = nil
+	return out
 }
 
 // Began is when the attack began (zero before the first hit).

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/mockcontrol"
+	"github.com/alexa-harness/harness/internal/userfile"
 )
 
 // Operation names of a profile's mix.
@@ -306,7 +306,7 @@ func (e *fieldError) Error() string { return fmt.Sprintf("line %d: %s", e.line, 
 
 // LoadProfile reads, parses and validates a profile file.
 func LoadProfile(path string) (*Profile, []byte, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := userfile.Read(path, maxProfileBytes) // a regular file only: no /dev/zero, no FIFO
 	if err != nil {
 		return nil, nil, &ProfileError{File: path, Msg: fmt.Sprintf("cannot read the profile: %v", err)}
 	}

@@ -626,6 +626,12 @@ func (r *run) newAttacker(sims []*simClient, stop context.Context) *vegeta.Attac
 	capN := r.maxInFlight()
 	r.disp = &dispatcher{clients: sims, stop: stop, gate: newGate(r.prof.Clients.Coalesce), timeout: r.prof.Timeout.D(),
 		maxInFlight: int64(capN)}
+	if r.prof.Pacer.Type != "max" {
+		// Hits due while the cap is reached are skipped by the schedule, not
+		// handed to a worker: no goroutine, request or result is spent on
+		// a hit that will not be sent.
+		r.sched.full = func() bool { return r.disp.inFlight.Load() >= r.disp.maxInFlight }
+	}
 	hc := &http.Client{Transport: r.disp,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	maxWorkers := r.opts.MaxWorkers
@@ -670,8 +676,10 @@ func (r *run) attack(ctx, bg context.Context, sims []*simClient, rw *resultWrite
 		"maxInFlight", r.disp.maxInFlight, "fdLimit", r.fd.Soft)
 	results := atk.Attack(r.newTargeter().Targeter(), r.sched, planned, r.prof.Name)
 
+	// One tick a second at most: CPU samples (the steps' generator health),
+	// stopOnBreach, flushing, and progress.
 	every := r.opts.ProgressEvery
-	if every <= 0 {
+	if every <= 0 || every > time.Second {
 		every = time.Second
 	}
 	ticker := time.NewTicker(every)
@@ -694,6 +702,7 @@ loop:
 			if sent := r.record(res, out.agg); sent && writeErr == nil {
 				writeErr = rw.write(res)
 			}
+			r.takeSkipped(out.agg)
 		case now := <-ticker.C:
 			if writeErr == nil {
 				writeErr = rw.flush()
@@ -722,6 +731,7 @@ loop:
 		}
 	}
 	out.elapsed = time.Since(attackStart)
+	r.takeSkipped(out.agg)
 	out.cpu, out.cpuOK = runMeter.read(time.Now())
 	r.log.Info("attack ended", "elapsed", out.elapsed, "hits", r.hits.Load(), "interrupted", out.interrupted)
 	r.progress(out.elapsed, true)
@@ -732,6 +742,15 @@ loop:
 		out.notes = append(out.notes, "results.bin could not be written in full: "+writeErr.Error())
 	}
 	return out
+}
+
+// takeSkipped moves the hits the schedule skipped (in-flight cap) into the
+// aggregator.
+func (r *run) takeSkipped(agg *aggregator) {
+	for _, sr := range r.sched.takeSkipped() {
+		agg.skip(sr.From, sr.To, NotSentInFlightCap)
+		r.notSent.Add(int64(sr.To - sr.From))
+	}
 }
 
 // stopOnBreach decides, for a step ramp with slo.stopOnBreach, whether to
@@ -957,6 +976,7 @@ func breachedStep(agg *aggregator, slo SLO, planned, elapsed time.Duration) (int
 // from the intended send time, no body, only the harness's headers. It
 // reports whether the hit was sent (results.bin holds only those).
 func (r *run) record(res *vegeta.Result, agg *aggregator) bool {
+	res.Seq = r.sched.Index(res.Seq) // the schedule's index, skipped hits included
 	sent := res.Timestamp
 	end := sent.Add(res.Latency)
 	lag := time.Duration(-1)

@@ -347,7 +347,8 @@ type aggregator struct {
 	interrupted bool
 	maxSeq      uint64
 	seen        bool
-	// issued counts every hit the generator handed a worker (sent or not).
+	// issued counts every planned hit accounted for so far: handed to a
+	// worker (sent or not), or skipped by the schedule.
 	issued int64
 	// cpu is the process's CPU use sampled during the attack (step ramps
 	// grade each step's generator health with it).
@@ -414,6 +415,38 @@ func (a *aggregator) add(r *vegeta.Result, lag time.Duration) {
 			a.steps[k] = st
 		}
 		st.add(r, key, ns, lag, a.allowed)
+	}
+}
+
+// skip records the schedule's hits [from, to) as not sent for reason
+// (never issued, so of no operation), in their steps too.
+func (a *aggregator) skip(from, to uint64, reason string) {
+	if to <= from {
+		return
+	}
+	a.issued += int64(to - from)
+	a.all.notSent[reason] += int(to - from)
+	if !a.seen || to-1 > a.maxSeq {
+		a.maxSeq, a.seen = to-1, true
+	}
+	if a.step == nil {
+		return
+	}
+	for i := from; i < to; {
+		k := max(0, int((a.step.Due(i)-1)/a.step.Every))
+		// Hits due by the end of step k: H(end) = n means indices < n.
+		end := uint64(math.Floor(a.step.Hits(time.Duration(k+1) * a.step.Every)))
+		n := min(to, max(end, i+1)) - i
+		st := a.steps[k]
+		if st == nil {
+			if len(a.steps) >= maxSteps {
+				return
+			}
+			st = newOpStats(2)
+			a.steps[k] = st
+		}
+		st.notSent[reason] += int(n)
+		i += n
 	}
 }
 

@@ -41,6 +41,12 @@ func TestH8Scratch(t *testing.T) {
 			}
 		}
 	}()
+	go func() {
+		time.Sleep(2 * time.Second)
+		f, _ := os.Create("/tmp/h8/goroutines.txt")
+		pprof.Lookup("goroutine").WriteTo(f, 1)
+		f.Close()
+	}()
 	sum, err := loadgen.Run(context.Background(), loadgen.Options{Profile: p, ProfileRaw: raw, OutDir: t.TempDir()})
 	close(stop)
 	if err != nil {
