@@ -10,14 +10,12 @@ import (
 	"github.com/jedib0t/go-pretty/v6/text"
 
 	"github.com/alexa-harness/harness/internal/compliance"
+	"github.com/alexa-harness/harness/internal/humanfmt"
 )
 
 // ComplianceViolationRows is how many violations WriteCompliance lists before
 // summarising the rest as "and N more".
 const ComplianceViolationRows = 20
-
-// complianceFigureWidth is where long figures wrap.
-const complianceFigureWidth = 72
 
 // WriteCompliance renders a back-off compliance verdict (rules C1–C7 of
 // docs/backoff-compliance.md) as text: a headline, a table of the rules
@@ -32,8 +30,9 @@ func WriteCompliance(w io.Writer, v compliance.Verdict) error {
 	}
 	o := v.Options
 	fmt.Fprintf(&b, "Back-off compliance: %s\n", verdict)
-	fmt.Fprintf(&b, "%d events, %d clients, %d chains; graded as: at most %d attempts, %s jitter, base %s, cap %s",
-		v.Events, v.Clients, v.Chains, o.MaxAttempts, o.Jitter, o.Base, o.Cap)
+	fmt.Fprintf(&b, "%s, %s, %s; graded as: at most %s, %s jitter, base %s, cap %s",
+		humanfmt.Plural(v.Events, "event"), humanfmt.Plural(v.Clients, "client"), humanfmt.Plural(v.Chains, "chain"),
+		humanfmt.Plural(o.MaxAttempts, "attempt"), o.Jitter, o.Base, o.Cap)
 	if o.RetryBudget {
 		b.WriteString(", retry budget")
 	}
@@ -42,9 +41,8 @@ func WriteCompliance(w io.Writer, v compliance.Verdict) error {
 	rules := table.NewWriter()
 	rules.SetStyle(table.StyleLight)
 	rules.AppendHeader(table.Row{"Rule", "Title", "Verdict", "N", "Figure"})
-	rules.SetColumnConfigs([]table.ColumnConfig{
-		{Number: 5, WidthMax: complianceFigureWidth, WidthMaxEnforcer: text.WrapSoft},
-	})
+	// 4+20+19+22+37 columns and 16 of borders: within ConsoleWidth.
+	rules.SetColumnConfigs([]table.ColumnConfig{wrapColumn(2, 20), wrapColumn(4, 22), wrapColumn(5, 37)})
 	for _, r := range v.Rules {
 		status := string(r.Status)
 		if r.Failed() {
@@ -63,15 +61,19 @@ func WriteCompliance(w io.Writer, v compliance.Verdict) error {
 	for _, r := range v.Rules {
 		total += r.Total
 	}
+	// Each violation is two rows: what happened, then its figure across
+	// the whole table (merged cells), so the table fits ConsoleWidth with
+	// the figure unbroken: the cells hold short values (rule, client id,
+	// operation, status, clock times), about 100 columns with the borders.
 	viols := table.NewWriter()
 	viols.SetStyle(table.StyleLight)
-	viols.AppendHeader(table.Row{"Rule", "Client", "Operation", "Answer", "Answered", "Next attempt", "Figure"})
-	viols.SetColumnConfigs([]table.ColumnConfig{
-		{Number: 7, WidthMax: complianceFigureWidth * 2 / 3, WidthMaxEnforcer: text.WrapSoft},
-	})
+	viols.Style().Options.SeparateRows = true
+	viols.AppendHeader(table.Row{"Rule", "Client", "Operation", "Answer", "Answered", "Next attempt"})
 	for _, x := range complianceSample(v.Rules, ComplianceViolationRows) {
 		shown++
-		viols.AppendRow(table.Row{x.Rule, x.Client, x.Operation, complianceAnswer(x), complianceTime(x.Answered), complianceTime(x.Next), x.Figure})
+		viols.AppendRow(table.Row{x.Rule, x.Client, x.Operation, complianceAnswer(x), complianceTime(x.Answered), complianceTime(x.Next)})
+		fig := x.Figure
+		viols.AppendRow(table.Row{fig, fig, fig, fig, fig, fig}, table.RowConfig{AutoMerge: true, AutoMergeAlign: text.AlignLeft})
 	}
 	if total == 0 {
 		b.WriteString("No violations.\n")

@@ -116,6 +116,7 @@ func WriteSkippedScenarios(w io.Writer, results []conform.ScenarioResult) error 
 		t.SetStyle(table.StyleLight)
 		t.SetTitle(fmt.Sprintf("Skipped scenarios (%d)", len(skipped)))
 		t.AppendHeader(table.Row{"feature", "scenario", "reason"})
+		t.SetColumnConfigs([]table.ColumnConfig{wrapColumn(1, 24), wrapColumn(2, 46), wrapColumn(3, 40)}) // + 10 of borders
 		for _, r := range skipped {
 			t.AppendRow(table.Row{r.URI, r.Name, r.Reason})
 		}
@@ -147,7 +148,7 @@ func WriteConformSummary(w io.Writer, res conform.Result) error {
 		t.SetStyle(table.StyleLight)
 		t.SetTitle(fmt.Sprintf("Failed scenarios (%d)", len(failed)))
 		t.AppendHeader(table.Row{"feature", "scenario", "failure"})
-		t.SetColumnConfigs([]table.ColumnConfig{{Number: 3, WidthMax: 100}})
+		t.SetColumnConfigs([]table.ColumnConfig{wrapColumn(1, 24), wrapColumn(2, 36), wrapColumn(3, 50)}) // + 10 of borders
 		for _, r := range failed {
 			t.AppendRow(table.Row{r.URI, r.Name, r.Failure})
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/jedib0t/go-pretty/v6/text"
 
 	"github.com/alexa-harness/harness/internal/compliance"
+	"github.com/alexa-harness/harness/internal/humanfmt"
 	"github.com/alexa-harness/harness/internal/loadgen"
 )
 
@@ -47,7 +48,7 @@ func WriteLoad(w io.Writer, s *loadgen.Summary) error {
 // writeLoadHeadline writes what ran against what, for how long, and whether
 // the run was cut short.
 func writeLoadHeadline(b *strings.Builder, s *loadgen.Summary) {
-	fmt.Fprintf(b, "Load run %q (target %s, %s, %d clients, retry policy %s)\n", s.Profile, s.Target, s.Pacer, s.Clients, s.Policy)
+	fmt.Fprintf(b, "Load run %q (target %s, %s, %s, retry policy %s)\n", s.Profile, s.Target, s.Pacer, humanfmt.Plural(s.Clients, "client"), s.Policy)
 	if s.Description != "" {
 		fmt.Fprintf(b, "%s\n", s.Description)
 	}
@@ -104,6 +105,9 @@ func writeLoadGenerator(b *strings.Builder, g *loadgen.GeneratorHealth) {
 			who = ", with the embedded mock"
 		}
 		parts = append(parts, fmt.Sprintf("CPU %.0f%% of %d cores (peak %.0f%%%s)", g.CPU*100, g.GOMAXPROCS, g.CPUPeak*100, who))
+		if g.MachineCPU > 0 {
+			parts = append(parts, fmt.Sprintf("machine CPU %.0f%% (every process)", g.MachineCPU*100))
+		}
 	}
 	parts = append(parts, fmt.Sprintf("in flight peak %d of cap %d", g.PeakInFlight, g.MaxInFlight))
 	if g.FDLimit.Soft > 0 {
@@ -160,12 +164,11 @@ func writeLoadOperations(b *strings.Builder, s *loadgen.Summary) {
 	ops := table.NewWriter()
 	ops.SetStyle(table.StyleLight)
 	ops.AppendHeader(table.Row{"Operation", "Requests", "Rate/s", "Success", "p50", "p90", "p95", "p99", "Max", "Statuses"})
-	ops.SetColumnConfigs([]table.ColumnConfig{
-		{Number: 2, Align: text.AlignRight}, {Number: 3, Align: text.AlignRight}, {Number: 4, Align: text.AlignRight},
-		{Number: 5, Align: text.AlignRight}, {Number: 6, Align: text.AlignRight}, {Number: 7, Align: text.AlignRight},
-		{Number: 8, Align: text.AlignRight}, {Number: 9, Align: text.AlignRight},
-		{Number: 10, WidthMax: 40, WidthMaxEnforcer: text.WrapSoft},
-	})
+	cfg := []table.ColumnConfig{{Number: 10, WidthMax: 40, WidthMaxEnforcer: text.WrapSoft}}
+	for n := 2; n <= 9; n++ { // figures: right-aligned, the footer (all operations) too
+		cfg = append(cfg, table.ColumnConfig{Number: n, Align: text.AlignRight, AlignFooter: text.AlignRight})
+	}
+	ops.SetColumnConfigs(cfg)
 	row := func(o loadgen.OpSummary) table.Row {
 		l := o.Latency
 		return table.Row{o.Name, o.Requests, fmt.Sprintf("%.1f", o.Rate), fmt.Sprintf("%.2f%%", o.SuccessRatio*100),

@@ -5,27 +5,29 @@ import (
 	"errors"
 	"reflect"
 
-	"github.com/cucumber/godog"
-
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
-// scrubbedStep registers fn as a step whose error message is scrubbed of the
+// scrubbed returns fn wrapped so that its error message is scrubbed of the
 // scenario's secrets before godog sees it: a server under test is untrusted
 // and may echo a bearer token or a client secret in an error message, which
 // would otherwise reach the console, cucumber.json, junit.xml and
 // conform.json. fn must take the scenario's context.Context first and return
-// an error last, as every step of the suite does. expr is compiled through
-// exprs, once per run (nil: by godog, each time).
-func scrubbedStep(sc *godog.ScenarioContext, exprs *stepExprs, expr string, fn any) {
+// an error last, as every step of the suite does.
+//
+// Register passes the result to sc.Step itself, on the line that defines
+// the step: godog records the line that called sc.Step as the step's
+// definition, which --format pretty prints (a helper calling sc.Step would
+// make every step point at the helper).
+func scrubbed(fn any) any {
 	v := reflect.ValueOf(fn)
 	t := v.Type()
 	errType := reflect.TypeOf((*error)(nil)).Elem()
 	ctxType := reflect.TypeOf((*context.Context)(nil)).Elem()
 	if t.Kind() != reflect.Func || t.NumIn() == 0 || t.In(0) != ctxType || t.NumOut() == 0 || t.Out(t.NumOut()-1) != errType {
-		panic("steps: step " + expr + " must take a context.Context first and return an error last")
+		panic("steps: a step must take a context.Context first and return an error last: " + t.String())
 	}
-	wrapped := reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
+	return reflect.MakeFunc(t, func(args []reflect.Value) []reflect.Value {
 		out := v.Call(args)
 		last := len(out) - 1
 		if out[last].IsNil() {
@@ -39,12 +41,7 @@ func scrubbedStep(sc *godog.ScenarioContext, exprs *stepExprs, expr string, fn a
 			}
 		}
 		return out
-	})
-	if exprs == nil { // a Target not built by NewTarget
-		sc.Step(expr, wrapped.Interface())
-		return
-	}
-	sc.Step(exprs.compile(expr), wrapped.Interface())
+	}).Interface()
 }
 
 // scrubErr returns err with a scrubbed message (nil when nothing changed).

@@ -96,6 +96,15 @@ type stepExprs struct {
 	re map[string]*regexp.Regexp
 }
 
+// expr is what sc.Step takes for expr: compiled once per run (compile), or
+// the text itself for a Target not built by NewTarget (godog compiles it).
+func (c *stepExprs) expr(expr string) any {
+	if c == nil {
+		return expr
+	}
+	return c.compile(expr)
+}
+
 // compile returns expr compiled, from the cache when it was compiled before
 // (it panics on a bad expression, as godog does).
 func (c *stepExprs) compile(expr string) *regexp.Regexp {

@@ -55,6 +55,8 @@ or pass --mock http://127.0.0.1:8080 to use the mock's well-known identities.
 
 Exit codes: 0 success; 1 the service answered with an error; 2 bad usage or
 input; 3 the service could not be reached.`,
+		Args: cobra.NoArgs,
+		RunE: helpAndFail,
 	}
 	f := cmd.PersistentFlags()
 	f.StringVar(&o.lockerURL, "locker-url", "", "Credential Locker base URL (env "+contract.EnvLockerURL+")")

@@ -94,6 +94,9 @@ pair is covered by no scenario, 2 when --tags selects no scenario.`,
 				opt.Clients = clients.FromEnv(st.Getenv)
 			}
 			res, err := conform.Run(cmd.Context(), opt)
+			if res != nil {
+				res.Host = st.host()
+			}
 			if err != nil {
 				if errors.Is(err, conform.ErrOptions) {
 					return withCode(ExitUsage, err)

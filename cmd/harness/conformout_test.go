@@ -14,8 +14,9 @@ var godogSummary = regexp.MustCompile(`(?m)^\d+ (scenarios?|steps?) \(`)
 
 // TestConformOutput: a real target where nothing listens is exit 3 before
 // any scenario, naming the address; godog's summary never contradicts the
-// harness's (it is not printed, in either console format); --tags that
-// select nothing print only the harness's error.
+// harness's (it is not printed, in either console format); --format pretty
+// points each step at its definition (register.go), not at the scrubbing
+// wrapper; --tags that select nothing print only the harness's error.
 func TestConformOutput(t *testing.T) {
 	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -35,7 +36,8 @@ func TestConformOutput(t *testing.T) {
 		{"nothing listens", realEnv(dead), []string{"--target", "real"}, ExitRuntime,
 			[]string{"could not run: nothing answers at " + dead}, []string{"scenarios", "failed"}},
 		{"progress", nil, []string{"--tags", "@op:token"}, ExitOK, []string{"PASS (target mock"}, nil},
-		{"pretty", nil, []string{"--tags", "@op:token", "--format", "pretty"}, ExitOK, []string{"PASS (target mock"}, nil},
+		{"pretty", nil, []string{"--tags", "@op:token", "--format", "pretty"}, ExitOK, []string{"PASS (target mock", "# register.go:"},
+			[]string{"scrub.go", "makeFuncStub"}},
 		{"tags select nothing", nil, []string{"--tags", "@no-such-tag"}, ExitUsage,
 			[]string{`tag expression "@no-such-tag" selects no scenario`}, []string{"No scenarios", "0 scenarios", "0 steps"}},
 	}

@@ -25,6 +25,7 @@ func newLoadCmd(st *globalState) *cobra.Command {
 		duration    time.Duration
 		allowReal   bool
 		maxRate     float64
+		metricsAddr string
 		overwrite   bool
 	)
 	cmd := &cobra.Command{
@@ -73,7 +74,7 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 			pr := newProgressUI(stderr)
 			sum, err := loadgen.Run(cmd.Context(), loadgen.Options{
 				Profile: prof, ProfileFile: profilePath, ProfileRaw: raw, OutDir: out,
-				Rate: rate, Duration: duration, AllowReal: allowReal, MaxRate: maxRate, Getenv: st.Getenv,
+				Rate: rate, Duration: duration, AllowReal: allowReal, MaxRate: maxRate, Getenv: st.Getenv, MetricsAddr: metricsAddr,
 				OnProgress: pr.update, ProgressEvery: pr.every,
 			})
 			pr.stop()
@@ -101,6 +102,7 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 	f.DurationVar(&duration, "duration", 0, "override the profile's duration, e.g. 30s")
 	f.BoolVar(&allowReal, "allow-real", false, "permit a target that is not on loopback (needs --max-rate)")
 	f.Float64Var(&maxRate, "max-rate", 0, "with --allow-real: refuse a profile whose peak rate exceeds this, hits/s")
+	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics at HOST:PORT/metrics during the run (\":PORT\" binds loopback)")
 	return cmd
 }
 

@@ -42,7 +42,11 @@ Exit codes: 0 success; 1 a check failed (scenario, threshold, API error);
 or damaged (harness report: no verdict on what could not be read); 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
+		Args:          cobra.NoArgs,
+		RunE:          helpAndFail,
 	}
+	root.SetVersionTemplate("harness {{.Version}}\n")
 	root.AddCommand(
 		newMockCmd(),
 		newContractCmd(),
@@ -51,6 +55,16 @@ or damaged (harness report: no verdict on what could not be read); 130 interrupt
 		newLoadCmd(st),
 		newReportCmd(),
 		newCertifyCmd(st), newAdapterCmd(st),
+		newHistoryCmd(st), newCompareCmd(st),
 	)
 	return root
+}
+
+// helpAndFail is the action of a command that only groups others (a bare
+// "harness" or "harness client"): it prints the command's help on stderr
+// and is a usage error (exit 2), since nothing was done.
+func helpAndFail(cmd *cobra.Command, _ []string) error {
+	cmd.SetOut(cmd.ErrOrStderr())
+	_ = cmd.Help()
+	return usagef("%s needs a command: pick one of those listed above", cmd.CommandPath())
 }

@@ -21,6 +21,21 @@ type globalState struct {
 	// Stdin, Stdout and Stderr are the standard streams.
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
+	// Hostname names the machine (os.Hostname in main; nil: unknown),
+	// for the hostname of JUnit reports.
+	Hostname func() (string, error)
+}
+
+// host returns the machine's name, "" when unknown.
+func (s *globalState) host() string {
+	if s.Hostname == nil {
+		return ""
+	}
+	h, err := s.Hostname()
+	if err != nil {
+		return ""
+	}
+	return h
 }
 
 // newGlobalState returns the state of the running process.
@@ -31,6 +46,7 @@ func newGlobalState() *globalState {
 		Stdin:     os.Stdin,
 		Stdout:    os.Stdout,
 		Stderr:    os.Stderr,
+		Hostname:  os.Hostname,
 	}
 }
 

@@ -85,7 +85,9 @@ func TestRun(t *testing.T) {
 		emptyOut  bool     // nothing on stdout
 		exactYAML bool     // stdout is the embedded contract, byte for byte
 	}{
-		{name: "no command prints help", args: nil, code: ExitOK, stdout: []string{"Usage:", "Available Commands:", "conform", "Exit codes: 0 success"}},
+		{name: "no command prints help and fails", args: nil, code: ExitUsage, emptyOut: true, stderr: []string{"Usage:", "Available Commands:", "conform", "Exit codes: 0 success", "harness needs a command"}},
+		{name: "client with no command prints help and fails", args: []string{"client"}, code: ExitUsage, emptyOut: true, stderr: []string{"Usage:", "get-networks", "harness client needs a command"}},
+		{name: "--version", args: []string{"--version"}, code: ExitOK, stdout: []string{"harness ", " go1."}},
 		{name: "--help", args: []string{"--help"}, code: ExitOK, stdout: []string{"Usage:", "harness [command]", "130 interrupted"}},
 		{name: "help of a command", args: []string{"load", "--help"}, code: ExitOK, stdout: []string{"--profile", "harness report DIR"}},
 		{name: "unknown command", args: []string{"frobnicate"}, code: ExitUsage, emptyOut: true, stderr: []string{`harness: unknown command "frobnicate"`}},

@@ -81,6 +81,7 @@ func TestExampleAdapters(t *testing.T) {
 			a := Adapter{Argv: []string{exe}}
 			if tt.interp == "" {
 				env[childEnv] = "reference"
+				env["GORACE"] = noExitSleep
 			} else {
 				a = exampleAdapter(t, tt.interp, tt.script)
 			}

@@ -19,6 +19,11 @@ import (
 // no outside tool is needed).
 const childEnv = "HARNESS_TEST_ADAPTER"
 
+// noExitSleep is the GORACE setting of the re-executed test binary: a -race
+// binary otherwise sleeps a second at exit (ThreadSanitizer's
+// atexit_sleep_ms), which would add a second to every adapter call.
+const noExitSleep = "atexit_sleep_ms=0"
+
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(child(mode, os.Args[len(os.Args)-1]))

@@ -216,11 +216,14 @@ func BuildCoverage(results []ScenarioResult, documented map[string][]int) Covera
 
 // Result is the outcome of one conformance run.
 type Result struct {
-	Target    string           `json:"target"`
-	Tags      string           `json:"tags,omitempty"`
-	Started   time.Time        `json:"started"`
-	Duration  time.Duration    `json:"duration"`
-	Requests  int64            `json:"requests"` // HTTP requests sent to the target
+	Target   string        `json:"target"`
+	Tags     string        `json:"tags,omitempty"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration"`
+	Requests int64         `json:"requests"` // HTTP requests sent to the target
+	// Host is the machine that ran the suite (JUnit's hostname), set by the
+	// caller from its process state; "" reads as localhost.
+	Host      string           `json:"host,omitempty"`
 	Scenarios []ScenarioResult `json:"scenarios"`
 	Coverage  Coverage         `json:"coverage"`
 }

@@ -208,9 +208,11 @@ func withDefaults(opt Options) (Options, string, error) {
 	if opt.ScenarioTimeout == 0 {
 		opt.ScenarioTimeout = DefaultScenarioTimeout
 	}
-	if err := ValidateTags(opt.Tags); err != nil {
+	tags, err := NormalizeTags(opt.Tags)
+	if err != nil {
 		return opt, "", fmt.Errorf("%w: %w", ErrOptions, err)
 	}
+	opt.Tags = tags
 	return opt, format, nil
 }
 
@@ -231,7 +233,7 @@ func consoleFormat(opt *Options) (string, error) {
 	if opt.Output == nil {
 		opt.Output = io.Discard
 	}
-	return consolePrefix + format, nil
+	return format, nil
 }
 
 // defaultConcurrency is the number of scenarios run at once when the caller
@@ -239,7 +241,7 @@ func consoleFormat(opt *Options) (string, error) {
 // scenarios, else the target's default.
 func defaultConcurrency(format, target string) int {
 	switch {
-	case format == consolePrefix+"pretty":
+	case format == "pretty":
 		return 1
 	case target == TargetReal:
 		return DefaultRealConcurrency
@@ -303,6 +305,8 @@ func runSuite(ctx context.Context, opt Options, format string, target *steps.Tar
 	}
 	defer cancelRun()
 	rec := newRecorder(secrets, ctx, runCtx, opt.Timeout, opt.ScenarioTimeout)
+	console := &summaryFilter{w: opt.Output, wholeLines: format == "pretty"} // the harness prints the summary
+	defer console.Flush()
 	suite := godog.TestSuite{
 		Name: "conform",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
@@ -311,7 +315,7 @@ func runSuite(ctx context.Context, opt Options, format string, target *steps.Tar
 		},
 		Options: &godog.Options{
 			Format:         format,
-			Output:         opt.Output,
+			Output:         console,
 			NoColors:       true,
 			Paths:          []string{"."},
 			FS:             opt.FS,

@@ -32,21 +32,32 @@ func inFlightCap(l FDLimit, fdsPerHit int) int {
 
 // cpuMeter measures the process's CPU use (user + system) as a fraction of
 // GOMAXPROCS over the wall time between two reads.
+// It also reads the whole machine's CPU use over the same interval.
 type cpuMeter struct {
 	lastCPU  time.Duration
 	lastWall time.Time
 	procs    int
 	ok       bool
+	// the machine's busy and total CPU time at the last read
+	mBusy, mTotal uint64
+	mOK           bool
+	machine       float64 // its use over the last interval read
 }
 
 func newCPUMeter(now time.Time) *cpuMeter {
 	cpu, ok := processCPU()
-	return &cpuMeter{lastCPU: cpu, lastWall: now, procs: runtime.GOMAXPROCS(0), ok: ok}
+	m := &cpuMeter{lastCPU: cpu, lastWall: now, procs: runtime.GOMAXPROCS(0), ok: ok}
+	m.mBusy, m.mTotal, m.mOK = machineCPU()
+	return m
 }
 
 // read returns the CPU use since the previous read (false when the
 // platform cannot tell).
 func (m *cpuMeter) read(now time.Time) (float64, bool) {
+	if b, t, ok := machineCPU(); ok && m.mOK && t > m.mTotal {
+		m.machine = float64(b-m.mBusy) / float64(t-m.mTotal)
+		m.mBusy, m.mTotal = b, t
+	}
 	cpu, ok := processCPU()
 	if !ok || !m.ok {
 		return 0, false

@@ -361,3 +361,86 @@ func TestValidateLeavesInputUnchanged(t *testing.T) {
 		t.Errorf("valid profile: %v", es)
 	}
 }
+
+// TestRateScalesMinRate: --rate scales thresholds.minRate with the pacer
+// (by the new rate over the profile's), for every pacer with a rate; the
+// max pacer has none, so its floor stays.
+func TestRateScalesMinRate(t *testing.T) {
+	tests := []struct {
+		name  string
+		pacer string
+		rate  float64
+		want  float64
+	}{
+		{"constant 100/s to 10/s", "{type: constant, rate: 100}", 10, 9},
+		{"linear from 50/s to 100/s", "{type: linear, start: 50, slope: 1}", 100, 180},
+		{"step from 100/s to 50/s", "{type: step, start: 100, step: 10, every: 1s}", 50, 45},
+		{"sine mean 100/s to 200/s", "{type: sine, mean: 100, amplitude: 10, period: 10s}", 200, 180},
+		{"max: no rate to scale", "{type: max, workers: 4}", 10, 90},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := ParseProfile("p.yaml", []byte("duration: 10s\npacer: "+tt.pacer+"\nmix: {get: 1}\nthresholds: {minRate: 90}\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			eff, err := Options{Profile: p, Rate: tt.rate}.Effective()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(eff.Thresholds.MinRate-tt.want) > 1e-9 {
+				t.Errorf("minRate %g, want %g", eff.Thresholds.MinRate, tt.want)
+			}
+			if p.Thresholds.MinRate != 90 {
+				t.Errorf("the profile itself was changed: minRate %g", p.Thresholds.MinRate)
+			}
+		})
+	}
+}
+
+// TestGeneratorBounds: the generator section and maxNotSent are bounded,
+// each error naming its field.
+func TestGeneratorBounds(t *testing.T) {
+	tests := []struct{ yaml, field string }{
+		{"generator: {maxInFlight: -1}", "generator.maxInFlight"},
+		{"generator: {maxInFlight: 1000001}", "generator.maxInFlight"},
+		{"generator: {maxLag: 1ns}", "generator.maxLag"},
+		{"generator: {maxCpu: 2}", "generator.maxCpu"},
+		{"generator: {maxCpu: .nan}", "generator.maxCpu"},
+		{"thresholds: {maxNotSent: 1.5}", "thresholds.maxNotSent"},
+		{"thresholds: {maxNotSent: .nan}", "thresholds.maxNotSent"},
+		{"generator: {maxInFlight: 2}\npacer: {type: max, workers: 4}", "pacer.workers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.field, func(t *testing.T) {
+			y := "duration: 10s\nmix: {get: 1}\n" + tt.yaml + "\n"
+			if !strings.Contains(tt.yaml, "pacer:") {
+				y += "pacer: {type: constant, rate: 5}\n"
+			}
+			_, err := ParseProfile("p.yaml", []byte(y))
+			var pe *ProfileError
+			if !errors.As(err, &pe) || !strings.Contains(err.Error(), tt.field+":") {
+				t.Errorf("err = %v, want one naming %s", err, tt.field)
+			}
+		})
+	}
+}
+
+// TestMetricsListenAddr: ":PORT" binds loopback, an explicit host is kept,
+// and a malformed address is refused naming the flag.
+func TestMetricsListenAddr(t *testing.T) {
+	tests := []struct{ in, want, err string }{
+		{":9101", "127.0.0.1:9101", ""},
+		{"127.0.0.1:0", "127.0.0.1:0", ""},
+		{"[::1]:9101", "[::1]:9101", ""},
+		{"0.0.0.0:9101", "0.0.0.0:9101", ""},
+		{"9101", "", "--metrics-addr"},
+		{":99999", "", "port"},
+	}
+	for _, tt := range tests {
+		got, err := metricsListenAddr(tt.in)
+		if got != tt.want || (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("metricsListenAddr(%q) = %q, %v; want %q, error ~%q", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}

@@ -58,6 +58,10 @@ type Options struct {
 	Connections int    // idle connections per host (default 10000, like vegeta)
 	EventLimit  int    // attempts kept in memory for compliance (default 300000)
 
+	// MetricsAddr, when set, serves the run's live Prometheus metrics on
+	// HOST:PORT (":PORT" binds loopback) at /metrics while it runs.
+	MetricsAddr string
+
 	// MockConfig adjusts the embedded mock (target mock); JournalSize is
 	// computed when zero.
 	MockConfig mock.Config
@@ -198,8 +202,12 @@ type GeneratorHealth struct {
 	// CPU is the process's mean CPU use over the attack and its highest
 	// sample, fractions of GOMAXPROCS; with the embedded mock the process is
 	// generator and target together.
-	CPU            float64       `json:"cpu"`
-	CPUPeak        float64       `json:"cpuPeak"`
+	CPU     float64 `json:"cpu"`
+	CPUPeak float64 `json:"cpuPeak"`
+	// MachineCPU is the whole machine's CPU use over the attack (every
+	// process; Linux): near 1 while the process's own is low, the generator
+	// was starved by its neighbours.
+	MachineCPU     float64       `json:"machineCpu,omitempty"`
 	GOMAXPROCS     int           `json:"gomaxprocs"`
 	SharesWithMock bool          `json:"sharesWithMock,omitempty"`
 	MaxLag         time.Duration `json:"maxLag"`
@@ -238,6 +246,8 @@ type run struct {
 	sent      atomic.Int64
 	notSent   atomic.Int64
 	disp      *dispatcher
+	metrics   *liveMetrics // nil unless Options.MetricsAddr
+	lastDue   float64      // hits due already counted in metrics.planned
 	fd        FDLimit
 	notes     []string // from option handling (e.g. --rate scaling minRate)
 }
@@ -340,6 +350,13 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	if o.OutDir == "" {
 		return nil, &UsageError{errors.New("loadgen: no output directory")}
+	}
+	if o.MetricsAddr != "" {
+		addr, err := metricsListenAddr(o.MetricsAddr)
+		if err != nil {
+			return nil, &UsageError{err}
+		}
+		o.MetricsAddr = addr
 	}
 	sched, err := NewSchedule(prof.Pacer, 0)
 	if err != nil {
@@ -457,6 +474,21 @@ func (r *run) journalSize() int {
 func (r *run) execute(ctx context.Context) (*Summary, error) {
 	started := time.Now()
 	r.fd = raiseFDLimit()
+	if r.opts.MetricsAddr != "" {
+		r.metrics = newLiveMetrics(func() float64 {
+			if r.disp == nil {
+				return 0
+			}
+			return float64(r.disp.inFlight.Load())
+		})
+		url, stop, err := r.metrics.serve(ctx, r.opts.MetricsAddr)
+		if err != nil {
+			return nil, &UsageError{err}
+		}
+		defer stop()
+		r.log.Info("live metrics", "url", url)
+		r.notes = append(r.notes, "live metrics were served at "+url)
+	}
 	// The attack stops on ctx; setup and teardown use their own bounded
 	// contexts so that an interrupted run still writes its journal and summary.
 	bg := context.WithoutCancel(ctx)
@@ -595,6 +627,7 @@ type attackOutcome struct {
 	stoppedAt time.Duration
 	cpu       float64 // mean CPU use over the attack (fraction of GOMAXPROCS)
 	cpuOK     bool
+	machine   float64 // the machine's CPU use over the attack
 	cpuPeak   float64
 	notes     []string
 }
@@ -709,7 +742,7 @@ loop:
 			}
 			at := now.Sub(attackStart)
 			if busy, ok := meter.read(now); ok {
-				out.agg.cpu = append(out.agg.cpu, cpuSample{At: at, Busy: busy})
+				out.agg.cpu = append(out.agg.cpu, cpuSample{At: at, Busy: busy, Machine: meter.machine})
 				out.cpuPeak = max(out.cpuPeak, busy)
 			}
 			if out.stoppedAt == 0 {
@@ -733,6 +766,7 @@ loop:
 	out.elapsed = time.Since(attackStart)
 	r.takeSkipped(out.agg)
 	out.cpu, out.cpuOK = runMeter.read(time.Now())
+	out.machine = runMeter.machine
 	r.log.Info("attack ended", "elapsed", out.elapsed, "hits", r.hits.Load(), "interrupted", out.interrupted)
 	r.progress(out.elapsed, true)
 	if writeErr == nil {
@@ -750,6 +784,9 @@ func (r *run) takeSkipped(agg *aggregator) {
 	for _, sr := range r.sched.takeSkipped() {
 		agg.skip(sr.From, sr.To, NotSentInFlightCap)
 		r.notSent.Add(int64(sr.To - sr.From))
+		if r.metrics != nil {
+			r.metrics.notSent.WithLabelValues(NotSentInFlightCap).Add(float64(sr.To - sr.From))
+		}
 	}
 }
 
@@ -773,6 +810,12 @@ func (r *run) due(elapsed time.Duration) int64 {
 
 // progress reports the live figures to Options.OnProgress.
 func (r *run) progress(elapsed time.Duration, final bool) {
+	if r.metrics != nil {
+		if d := float64(r.due(elapsed)); d > r.lastDue {
+			r.metrics.planned.Add(d - r.lastDue)
+			r.lastDue = d
+		}
+	}
 	if r.opts.OnProgress == nil {
 		return
 	}
@@ -884,7 +927,7 @@ func (a Accounting) total() Accounting {
 func (r *run) health(out attackOutcome) *GeneratorHealth {
 	g := &GeneratorHealth{FDLimit: r.fd, FDsPerHit: r.fdsPerHit(), GOMAXPROCS: runtime.GOMAXPROCS(0),
 		SharesWithMock: r.prof.Target == TargetMock, MaxLag: out.agg.maxLag, MaxCPU: out.agg.maxCPU,
-		CPU: out.cpu, CPUPeak: out.cpuPeak}
+		CPU: out.cpu, CPUPeak: out.cpuPeak, MachineCPU: out.machine}
 	if r.disp != nil {
 		g.MaxInFlight, g.PeakInFlight = int(r.disp.maxInFlight), r.disp.peak.Load()
 	}
@@ -909,8 +952,12 @@ func (r *run) health(out attackOutcome) *GeneratorHealth {
 // grade decides whether the generator was saturated, and why.
 func (g *GeneratorHealth) grade(agg *aggregator, cpuOK, closed bool) {
 	if !closed && g.Lag != nil && g.Lag.P99 > g.MaxLag {
-		g.Reasons = append(g.Reasons, fmt.Sprintf("schedule lag p99 %s > %s (max %s): hits left late",
-			g.Lag.P99.Round(time.Microsecond), g.MaxLag, g.Lag.Max.Round(time.Microsecond)))
+		why := ""
+		if g.MachineCPU >= g.MaxCPU && g.CPU < g.MaxCPU {
+			why = fmt.Sprintf("; the machine's CPU was %.0f%% busy while this process used %.0f%%: other processes starved the generator", g.MachineCPU*100, g.CPU*100)
+		}
+		g.Reasons = append(g.Reasons, fmt.Sprintf("schedule lag p99 %s > %s (max %s): hits left late%s",
+			g.Lag.P99.Round(time.Microsecond), g.MaxLag, g.Lag.Max.Round(time.Microsecond), why))
 	}
 	if cpuOK && g.CPU >= g.MaxCPU {
 		who := "the generator"
@@ -965,7 +1012,9 @@ func breachedStep(agg *aggregator, slo SLO, planned, elapsed time.Duration) (int
 	grace := min(agg.step.Every, 2*time.Second)
 	steps, _ := agg.stepSummaries(slo, planned)
 	for _, s := range steps {
-		if s.End+grace <= elapsed && s.Complete && !s.MetSLO {
+		// Only a breach on the target's account stops the ramp: a step the
+		// generator could not drive says nothing of the target.
+		if s.End+grace <= elapsed && s.Complete && !s.MetSLO && s.Generator == "" {
 			return s.Index, true
 		}
 	}
@@ -990,6 +1039,13 @@ func (r *run) record(res *vegeta.Result, agg *aggregator) bool {
 	res.Body = nil
 	res.Headers = keepHeaders(res.Headers)
 	agg.add(res, lag)
+	if r.metrics != nil {
+		ns, status := notSentReason(res.Error), ""
+		if ns == "" {
+			status = classify(res, agg.interrupted)
+		}
+		r.metrics.observe(ParseHit(res.Method, res.URL).Op, status, ns, res.Latency, lag)
+	}
 	if notSentReason(res.Error) != "" {
 		r.notSent.Add(1)
 		return false

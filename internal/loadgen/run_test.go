@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -62,6 +65,10 @@ func startRun(t *testing.T, ctx context.Context, p *loadgen.Profile, mod func(*l
 		<-done
 		if err != nil {
 			t.Fatalf("run: %v", err)
+		}
+		// Every run accounts for every planned hit.
+		if a := sum.Accounting; a.Planned != a.Sent+a.NotSent || a.Sent != int64(sum.All.Requests+sum.All.Cancelled) {
+			t.Errorf("accounting %+v does not add up (requests %d, cancelled %d)", a, sum.All.Requests, sum.All.Cancelled)
 		}
 		return sum, dir
 	}
@@ -473,5 +480,123 @@ thresholds: {backoff: off}
 	}
 	if sum.PlannedHits != 0 || !strings.Contains(sum.Pacer, "closed model") {
 		t.Errorf("planned %d hits, pacer %q: a max pacer plans none", sum.PlannedHits, sum.Pacer)
+	}
+}
+
+// TestOverOffered: 200,000 hits/s offered for 1 s with at most 8 hits in
+// flight, far beyond what one process sends: every planned hit is accounted
+// for (planned = sent + not sent), the excess is not sent for the
+// generator's reasons (in-flight cap, behind schedule), never counted as a
+// request, the run fails maxNotSent and the verdict says the generator
+// saturated.
+func TestOverOffered(t *testing.T) {
+	t.Parallel()
+	p := profile(t, `
+duration: 1s
+pacer: {type: constant, rate: 200000}
+mix: {get: 1}
+data: {preload: 1}
+clients: {count: 2}
+generator: {maxInFlight: 8}
+thresholds: {backoff: off}
+`)
+	var last loadgen.Progress
+	sum, dir := run(t, context.Background(), p, func(o *loadgen.Options) {
+		o.OnProgress = func(pr loadgen.Progress) { last = pr }
+	})
+	a := sum.Accounting
+	if a.Planned != 200000 || a.Planned != a.Sent+a.NotSent {
+		t.Fatalf("accounting %+v: planned must be 200000 = sent + not sent", a)
+	}
+	var sum2 int64
+	for _, n := range a.NotSentReasons {
+		sum2 += n
+	}
+	gen := a.NotSentReasons[loadgen.NotSentInFlightCap] + a.NotSentReasons[loadgen.NotSentBehind]
+	if sum2 != a.NotSent || gen != a.NotSent || a.NotSentReasons[loadgen.NotSentInFlightCap] == 0 {
+		t.Errorf("not-sent reasons %v do not add up to %d, or are not the generator's", a.NotSentReasons, a.NotSent)
+	}
+	if int64(sum.All.Requests+sum.All.Cancelled) != a.Sent || a.Answered > a.Sent {
+		t.Errorf("requests %d (+%d cancelled) vs sent %d, answered %d", sum.All.Requests, sum.All.Cancelled, a.Sent, a.Answered)
+	}
+	g := sum.Generator
+	if g == nil || !g.Saturated || g.MaxInFlight != 8 || g.PeakInFlight > 8 {
+		t.Fatalf("generator %+v: want saturated, cap 8 never exceeded", g)
+	}
+	if sum.Pass || !slices.Contains(sum.Failed(), "maxNotSent") || sum.Verdict == "PASS" || !strings.Contains(sum.Verdict, "generator saturated") {
+		t.Errorf("verdict %q, failed %v: want a FAIL of maxNotSent with the generator saturated", sum.Verdict, sum.Failed())
+	}
+	if !last.Done || last.Sent != a.Sent || last.NotSent == 0 {
+		t.Errorf("last progress %+v does not show the hits sent (%d) and not sent", last, a.Sent)
+	}
+	var b bytes.Buffer
+	if err := reports.WriteLoad(&b, sum); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Hits: planned 200000", "in-flight-cap", "GENERATOR SATURATED", "Result: FAIL (maxNotSent)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
+	}
+	// summary.json carries the same accounting.
+	raw, err := os.ReadFile(filepath.Join(dir, loadgen.FileSummary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved loadgen.Summary
+	if err := json.Unmarshal(raw, &saved); err != nil || saved.Accounting.Planned != a.Planned || saved.Accounting.NotSent != a.NotSent || saved.Verdict != sum.Verdict {
+		t.Errorf("summary.json accounting %+v verdict %q (err %v), want %+v %q", saved.Accounting, saved.Verdict, err, a, sum.Verdict)
+	}
+}
+
+// TestLiveMetrics: --metrics-addr ":PORT" serves the run's Prometheus
+// metrics on loopback while it runs: requests by operation and status,
+// latency, hits due, in flight, schedule lag.
+func TestLiveMetrics(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	p := profile(t, `
+duration: 2s
+pacer: {type: constant, rate: 50}
+mix: {get: 1}
+data: {preload: 1}
+thresholds: {backoff: off}
+`)
+	var (
+		mu      sync.Mutex
+		scraped string
+	)
+	sum, _ := run(t, context.Background(), p, func(o *loadgen.Options) {
+		o.MetricsAddr = fmt.Sprintf(":%d", port)
+		o.OnProgress = func(pr loadgen.Progress) {
+			if pr.Done || pr.Elapsed < time.Second {
+				return
+			}
+			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			mu.Lock()
+			scraped = string(b)
+			mu.Unlock()
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	for _, want := range []string{`harness_load_requests_total{operation="get",status="200"}`, "harness_load_request_duration_seconds_bucket",
+		"harness_load_hits_due_total", "harness_load_in_flight", "harness_load_schedule_lag_seconds_count"} {
+		if !strings.Contains(scraped, want) {
+			t.Errorf("live metrics lack %s:\n%.2000s", want, scraped)
+		}
+	}
+	if !slices.ContainsFunc(sum.Notes, func(n string) bool { return strings.Contains(n, fmt.Sprintf("127.0.0.1:%d/metrics", port)) }) {
+		t.Errorf("notes %v do not say where the metrics were served (loopback)", sum.Notes)
 	}
 }

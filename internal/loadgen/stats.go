@@ -302,6 +302,9 @@ type StepSummary struct {
 	// CPU is the process's CPU use over the step, a fraction of GOMAXPROCS
 	// (0 when not sampled).
 	CPU float64 `json:"cpu,omitempty"`
+	// MachineCPU is the whole machine's CPU use over the step (every
+	// process), when known.
+	MachineCPU float64 `json:"machineCpu,omitempty"`
 	// Generator says why the generator, not the target, limited the step
 	// (empty when it kept up); such a step is never met, nor broken.
 	Generator string   `json:"generator,omitempty"`
@@ -361,8 +364,9 @@ type aggregator struct {
 // cpuSample is the process's CPU use over (previous sample, At], a fraction
 // of GOMAXPROCS, At measured from the attack's start.
 type cpuSample struct {
-	At   time.Duration
-	Busy float64
+	At      time.Duration
+	Busy    float64
+	Machine float64 // the whole machine's CPU use (0 when unknown)
 }
 
 func newAggregator(p *Profile, sched Schedule) *aggregator {
@@ -471,20 +475,21 @@ func (a *aggregator) opSummaries() []OpSummary {
 	return out
 }
 
-// cpuOver is the mean sampled CPU use over (start, end], 0 when no sample
-// falls in it.
-func (a *aggregator) cpuOver(start, end time.Duration) float64 {
-	sum, n := 0.0, 0
+// cpuOver is the mean sampled CPU use over (start, end], the process's and
+// the machine's, 0 when no sample falls in it.
+func (a *aggregator) cpuOver(start, end time.Duration) (proc, machine float64) {
+	n := 0
 	for _, c := range a.cpu {
 		if c.At > start && c.At <= end {
-			sum += c.Busy
+			proc += c.Busy
+			machine += c.Machine
 			n++
 		}
 	}
 	if n == 0 {
-		return 0
+		return 0, 0
 	}
-	return sum / float64(n)
+	return proc / float64(n), machine / float64(n)
 }
 
 // stepSummaries grades every step against the SLO and the generator's
@@ -512,8 +517,9 @@ func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummar
 		}
 		ss := StepSummary{
 			Index: k, Rate: a.step.StepRate(k), Start: start, End: end,
-			Op: st.summary("step", 0), CPU: a.cpuOver(start, end),
+			Op: st.summary("step", 0),
 		}
+		ss.CPU, ss.MachineCPU = a.cpuOver(start, end)
 		// Complete: hits were sent up to the step's end (within 2 % of the
 		// step, or two intervals: the attack's last ticks may go unsent).
 		tol := max(time.Duration(2*float64(time.Second)/max(ss.Rate, 1)), (end-start)/50)
@@ -556,7 +562,11 @@ func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummar
 func (a *aggregator) stepGenerator(ss StepSummary) string {
 	var why []string
 	if l := ss.Op.Lag; l != nil && l.P99 > a.maxLag {
-		why = append(why, "schedule lag p99 "+l.P99.Round(time.Microsecond).String()+" > "+a.maxLag.String())
+		w := "schedule lag p99 " + l.P99.Round(time.Microsecond).String() + " > " + a.maxLag.String()
+		if ss.MachineCPU >= a.maxCPU && ss.CPU < a.maxCPU {
+			w += " (machine CPU " + ftoa(math.Round(ss.MachineCPU*100)) + "%: other processes)"
+		}
+		why = append(why, w)
 	}
 	if n := ss.Op.NotSent[NotSentInFlightCap]; n > 0 {
 		why = append(why, strconv.Itoa(n)+" hits over the in-flight cap")
@@ -568,16 +578,23 @@ func (a *aggregator) stepGenerator(ss StepSummary) string {
 }
 
 // knee walks the graded steps: the knee is the last step met before the
-// first step that either missed the SLO on the target's account (cause
-// "target") or that the generator could not drive (cause "generator").
+// first step missed on the target's account (cause "target"). A step the
+// generator could not drive is neither met nor broken: the walk goes on past
+// it (a passing stall of the machine), and when the ramp ends with such
+// steps after the knee, the cause is "generator": the target's knee is at
+// least the rate found.
 func knee(steps []StepSummary) *Knee {
 	k := &Knee{Cause: "none"}
-	for _, s := range steps {
+	var gen *StepSummary // first generator-limited step after the knee
+	for i, s := range steps {
 		switch {
 		case s.Generator != "":
-			k.Cause, k.Why = "generator", "the generator could not drive it ("+s.Generator+"), so the target's knee is at least the last step met"
+			if gen == nil {
+				gen = &steps[i]
+			}
+			continue
 		case s.MetSLO:
-			k.Rate, k.Step = s.Rate, s.Index+1
+			k.Rate, k.Step, gen = s.Rate, s.Index+1, nil
 			continue
 		case !s.Complete:
 			k.Cause, k.Why = "incomplete", "the run ended before the step did"
@@ -586,6 +603,10 @@ func knee(steps []StepSummary) *Knee {
 		}
 		k.NextStep, k.NextRate = s.Index+1, s.Rate
 		return k
+	}
+	if gen != nil {
+		k.Cause, k.NextStep, k.NextRate = "generator", gen.Index+1, gen.Rate
+		k.Why = "the generator could not drive it (" + gen.Generator + "), so the target's knee is at least the last step met"
 	}
 	return k
 }

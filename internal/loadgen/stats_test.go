@@ -242,6 +242,13 @@ func TestKnee(t *testing.T) {
 			10, "generator", 2, "schedule lag p99 30ms > 10ms", []bool{true, false, false}, 2},
 		{"in-flight cap at step 3", feed{zero, fast, func(k, n int) bool { return k == 2 && n%10 == 0 }, nil, 3 * time.Second},
 			20, "generator", 3, "hits over the in-flight cap", []bool{true, true, false}, 3},
+		{"a stall of the generator at step 1 only", feed{func(k int) time.Duration {
+			if k == 0 {
+				return 50 * time.Millisecond
+			}
+			return 0
+		}, fast, never, nil, 3 * time.Second},
+			30, "none", 0, "", []bool{false, true, true}, 1},
 		{"CPU saturated at step 2 while the target is slow there", feed{zero, func(k int) time.Duration { return time.Duration(k) * 200 * time.Millisecond }, never, []float64{0.5, 0.99, 0.99}, 3 * time.Second},
 			10, "generator", 2, "CPU 99%", []bool{true, false, false}, 2},
 	}

@@ -17,8 +17,9 @@
 //     github.com/aclements/go-moremath/stats: the exact U distribution, ties
 //     included, for small samples, and the normal approximation with tie and
 //     continuity corrections otherwise);
-//   - a verdict: "no significant change" when p ≥ α or the relative change is
-//     below the threshold (default 5 %); otherwise a regression or an
+//   - a verdict: "no significant change" when p ≥ α, the relative change is
+//     below the threshold (default 5 %) or the absolute change is below the
+//     metric's floor (WithMinShift, default none); otherwise a regression or an
 //     improvement, depending on whether the metric is worse when higher
 //     (latency, errors, retries, lag) or when lower (throughput).
 //
@@ -92,7 +93,7 @@ func (d Direction) String() string {
 
 // DefaultDirection classifies a metric by its name. Names are matched case
 // insensitively: percentiles ("p50", "p99.9"), and names containing latency,
-// duration, lag, error, fail, timeout, retr(y|ies), unsent, dropped, 429, 4xx
+// duration, lag, error, fail, timeout, retr(y|ies), unsent, dropped, throttl(ed|ing), 429, 4xx
 // or 5xx are HigherIsWorse (checked first, so "error_rate" is higher-worse);
 // names containing throughput, achieved, answered, rps, success, ok or 2xx
 // are LowerIsWorse; anything else, such as "offered" or "sent", is unknown.
@@ -101,7 +102,7 @@ func DefaultDirection(metric string) Direction {
 	if isPercentile(m) {
 		return HigherIsWorse
 	}
-	for _, s := range []string{"latency", "duration", "lag", "error", "fail", "timeout", "retr", "unsent", "dropped", "429", "4xx", "5xx"} {
+	for _, s := range []string{"latency", "duration", "lag", "error", "fail", "timeout", "retr", "unsent", "dropped", "throttl", "429", "4xx", "5xx"} {
 		if strings.Contains(m, s) {
 			return HigherIsWorse
 		}
@@ -207,6 +208,7 @@ type config struct {
 	threshold float64
 	holm      bool
 	direction func(metric string) Direction
+	minShift  func(metric string) float64
 }
 
 // WithAlpha sets the family-wise significance level (default 0.01); 0 < alpha ≤ 0.5.
@@ -246,6 +248,22 @@ func WithDirection(f func(metric string) Direction) Option {
 			return errors.New("regress: WithDirection given a nil function")
 		}
 		c.direction = f
+		return nil
+	}
+}
+
+// WithMinShift sets, per metric, the smallest absolute change (in the
+// metric's unit) that counts, besides the relative threshold (default none).
+// A floor keeps changes below the measurement's resolution from being called
+// regressions: sub-millisecond latencies on loopback move by tens of percent
+// between runs with the machine's scheduling, which no per-interval sample of
+// one run shows. f must return a finite value ≥ 0 for every metric.
+func WithMinShift(f func(metric string) float64) Option {
+	return func(c *config) error {
+		if f == nil {
+			return errors.New("regress: WithMinShift given a nil function")
+		}
+		c.minShift = f
 		return nil
 	}
 }
@@ -313,6 +331,13 @@ func Compare(baseline, candidate []Observation, opts ...Option) (Report, error) 
 	for _, i := range tested {
 		r := &rep.Results[i]
 		r.Verdict = decide(*r, c.alpha, c.threshold)
+		if c.minShift != nil && r.Verdict != NoChange {
+			if floor := c.minShift(r.Metric); !(floor >= 0) || math.IsInf(floor, 0) {
+				return Report{}, fmt.Errorf("regress: minimum shift %v for metric %q: must be a finite number ≥ 0", floor, r.Metric)
+			} else if math.Abs(r.Shift) < floor {
+				r.Verdict = NoChange
+			}
+		}
 	}
 	for _, r := range rep.Results {
 		switch r.Verdict {

@@ -289,6 +289,8 @@ func TestVerdicts(t *testing.T) {
 		{"too few samples", "p50", []float64{1, 2}, []float64{10, 11}, nil, Insufficient},
 		{"missing in candidate", "p50", repeat(1, 10), nil, nil, Insufficient},
 		{"missing in baseline", "p50", nil, repeat(1, 10), nil, Insufficient},
+		{"below the absolute floor", "p50", repeat(0.0005, 30), repeat(0.0008, 30), []Option{WithMinShift(msFloor)}, NoChange},
+		{"above the absolute floor", "p50", repeat(0.0005, 30), repeat(0.0205, 30), []Option{WithMinShift(msFloor)}, Regression},
 		{"custom direction", "offered", repeat(100, 30), repeat(80, 30),
 			[]Option{WithDirection(func(string) Direction { return LowerIsWorse })}, Regression},
 	}
@@ -315,6 +317,9 @@ func TestVerdicts(t *testing.T) {
 	}
 }
 
+// msFloor counts no latency change under a millisecond.
+func msFloor(string) float64 { return 0.001 }
+
 func TestCompareRejectsBadInput(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -328,6 +333,9 @@ func TestCompareRejectsBadInput(t *testing.T) {
 		{"alpha NaN", nil, nil, []Option{WithAlpha(math.NaN())}, "alpha"},
 		{"threshold negative", nil, nil, []Option{WithThreshold(-1)}, "threshold"},
 		{"nil direction", nil, nil, []Option{WithDirection(nil)}, "WithDirection"},
+		{"nil min shift", nil, nil, []Option{WithMinShift(nil)}, "WithMinShift"},
+		{"NaN min shift", obs("get", "p50", repeat(1, 30)), obs("get", "p50", repeat(2, 30)),
+			[]Option{WithMinShift(func(string) float64 { return math.NaN() })}, "minimum shift"},
 		{"too many samples", obs("get", "p50", make([]float64, MaxSamplesPerSeries+1)), nil, nil, "coarser intervals"},
 	}
 	for _, tc := range tests {
@@ -370,7 +378,7 @@ func TestDefaultDirection(t *testing.T) {
 	}{
 		{"p50", HigherIsWorse}, {"P99.9", HigherIsWorse}, {"p999_seconds", HigherIsWorse},
 		{"latency_mean", HigherIsWorse}, {"errors", HigherIsWorse}, {"error_rate", HigherIsWorse},
-		{"status_429", HigherIsWorse}, {"retries", HigherIsWorse}, {"generator_lag", HigherIsWorse},
+		{"status_429", HigherIsWorse}, {"retries", HigherIsWorse}, {"generator_lag", HigherIsWorse}, {"throttled_ratio", HigherIsWorse},
 		{"achieved_rate", LowerIsWorse}, {"throughput", LowerIsWorse}, {"answered", LowerIsWorse},
 		{"status_2xx", LowerIsWorse}, {"ok", LowerIsWorse},
 		{"offered", DirectionUnknown}, {"sent", DirectionUnknown}, {"pending", DirectionUnknown},
