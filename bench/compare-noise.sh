@@ -17,4 +17,4 @@ set -euo pipefail
 PAIRS=${PAIRS:-100}
 cd "$(dirname "$0")/.."
 HARNESS_NOISE_PAIRS="$PAIRS" go test -count=1 -timeout 30m -run '^TestCompareNoise$' -v ./internal/runs |
-	grep -E '^compare-noise:|false alarms|regressed|^(ok|FAIL|---)'
+	grep -E '^compare-noise:|false alarms|unchanged pair|delay missed|^(ok|FAIL|---)'

@@ -76,8 +76,8 @@ func compareRow(r regress.Result) []string {
 			change = fmt.Sprintf("%s [%s, %s]", signedValue(r.Shift, unit), signedValue(r.ShiftLo, unit), signedValue(r.ShiftHi, unit))
 		}
 		p = fmtP(r.PAdjusted)
-		if r.PAdjusted != r.P {
-			p += " (raw " + fmtP(r.P) + ")"
+		if raw := fmtP(r.P); raw != p {
+			p += " (raw " + raw + ")"
 		}
 	}
 	return []string{r.Operation, r.Metric, base, cand, change, p, string(r.Verdict)}

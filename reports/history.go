@@ -276,6 +276,13 @@ func WriteDetection(w io.Writer, f Format, d Detection) error {
 	} else {
 		b.WriteString(t.Render() + "\n")
 	}
+	last := changes[len(changes)-1]
+	rel := ""
+	if last.Relative != nil {
+		rel = " (" + signedPct(*last.Relative) + ")"
+	}
+	fmt.Fprintf(&b, "Since run #%d (started %s, git revision %s), %s of %s is %s on average; before it, %s%s.\n", last.RunID,
+		last.Started.UTC().Format(time.RFC3339), orDash(last.GitRevision), d.Metric, d.Operation, fmtValue(last.After, unit), fmtValue(last.Before, unit), rel)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -265,7 +265,7 @@ func writeLoadKnee(b *strings.Builder, s *loadgen.Summary) {
 	case "target":
 		fmt.Fprintf(b, "Knee: %s; step %d (%.0f/s) missed the SLO on the target's account: %s\n", knee, k.NextStep, k.NextRate, k.Why)
 	case "generator":
-		fmt.Fprintf(b, "Knee not found: the generator saturated first, at step %d (%.0f/s): %s. Highest step met: %s\n", k.NextStep, k.NextRate, k.Why, knee)
+		fmt.Fprintf(b, "Knee not found: the generator saturated first, at step %d (%.0f/s): %s. Highest step met with a healthy generator: %s\n", k.NextStep, k.NextRate, k.Why, knee)
 	case "incomplete":
 		fmt.Fprintf(b, "Knee not found: %s at step %d (%.0f/s). Highest step met: %s\n", k.Why, k.NextStep, k.NextRate, knee)
 	default:

@@ -47,6 +47,45 @@ func TestWriteLoad(t *testing.T) {
 			want: []string{"INTERRUPTED, partial run", "Steps", "MISSED: p99 1.5s > 50ms", "Highest step rate that met the SLO: 100/s", "Result: FAIL (minRate) — on a partial run", "note: no summary.json"},
 		},
 		{
+			name: "accounting, saturated generator, error set and a knee on the generator's account",
+			sum: loadgen.Summary{Profile: "ramp", All: func() loadgen.OpSummary {
+				o := op("all", 10)
+				o.ErrorSet = map[string]int{"503 Service Unavailable": 4, "getThreadNetworks: no answer after 1 attempt: context deadline exceeded": 1}
+				return o
+			}(),
+				Accounting: loadgen.Accounting{Planned: 1000, Sent: 600, Answered: 590, NotSent: 400,
+					NotSentReasons: map[string]int64{loadgen.NotSentInFlightCap: 300, loadgen.NotSentBehind: 100}, GeneratorShare: 0.4},
+				Generator: &loadgen.GeneratorHealth{Lag: &loadgen.Latency{P99: 40 * time.Millisecond, Max: 90 * time.Millisecond}, MaxLag: 10 * time.Millisecond,
+					CPU: 0.5, CPUPeak: 0.7, GOMAXPROCS: 2, MachineCPU: 1, MaxInFlight: 8, PeakInFlight: 8,
+					FDLimit: loadgen.FDLimit{Before: 1024, Soft: 4096, Hard: 4096}, Saturated: true, Reasons: []string{"schedule lag p99 40ms > 10ms"},
+					Warnings: []string{"hits in flight reached the cap 8 (generator.maxInFlight)"}},
+				Steps: []loadgen.StepSummary{
+					{Index: 0, Rate: 100, Achieved: 99.5, Op: op("step", 10), Complete: true, MetSLO: true, CPU: 0.2},
+					{Index: 1, Rate: 200, Achieved: 150, Op: op("step", 10), Complete: true, Generator: "schedule lag p99 40ms > 10ms", Reasons: []string{"generator: schedule lag p99 40ms > 10ms"}},
+				},
+				Knee:        &loadgen.Knee{Rate: 100, Step: 1, Cause: "generator", NextStep: 2, NextRate: 200, Why: "the generator could not drive it"},
+				HighestRate: 100,
+				Thresholds:  []loadgen.ThresholdResult{{Name: "maxNotSent", Limit: "≤ 1%", Actual: "40%"}}},
+			want: []string{"Hits: planned 1000 · sent 600 (60%) · answered 590 · not sent 400 (40%): behind-schedule 100, in-flight-cap 300",
+				"only the requests that reached the target", "schedule lag p99 40ms, max 90ms (limit 10ms)", "machine CPU 100%", "in flight peak 8 of cap 8",
+				"raised from 1024", "GENERATOR SATURATED", "  - schedule lag p99 40ms > 10ms", "warning: hits in flight reached the cap 8",
+				"Error set", "503 Service Unavailable", "context deadline exceeded", "GENERATOR-LIMITED (not graded)",
+				"Knee not found: the generator saturated first, at step 2 (200/s)", "Highest step met with a healthy generator: 100/s (step 1)",
+				"Result: FAIL (maxNotSent) — GENERATOR SATURATED"},
+			not: []string{"Result: PASS"},
+		},
+		{
+			name: "a knee on the target's account",
+			sum: loadgen.Summary{Profile: "ramp", All: op("all", 10), Pass: true,
+				Steps: []loadgen.StepSummary{
+					{Index: 0, Rate: 100, Achieved: 99.5, Op: op("step", 10), Complete: true, MetSLO: true},
+					{Index: 1, Rate: 200, Achieved: 199, Op: op("step", 10), Complete: true, Reasons: []string{"p99 1.5s > 50ms"}},
+				},
+				Knee: &loadgen.Knee{Rate: 100, Step: 1, Cause: "target", NextStep: 2, NextRate: 200, Why: "p99 1.5s > 50ms"}},
+			want: []string{"Knee: 100/s (step 1); step 2 (200/s) missed the SLO on the target's account: p99 1.5s > 50ms", "MISSED: p99 1.5s > 50ms", "Result: PASS\n"},
+			not:  []string{"GENERATOR"},
+		},
+		{
 			name: "compliance, both views disagreeing",
 			sum: loadgen.Summary{Profile: "storm", All: op("all", 10),
 				Compliance: &loadgen.ComplianceSummary{Mode: "required", Policy: "standard", Client: &empty, Server: &empty,

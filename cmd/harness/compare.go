@@ -16,6 +16,7 @@ import (
 	"github.com/alexa-harness/harness/internal/history"
 	"github.com/alexa-harness/harness/internal/regress"
 	"github.com/alexa-harness/harness/internal/runs"
+	"github.com/alexa-harness/harness/internal/timeseries"
 	"github.com/alexa-harness/harness/reports"
 )
 
@@ -88,8 +89,11 @@ regression found: no verdict on whole runs).`,
 					return nil, withCode(runErrCode(err), fmt.Errorf("compare: %s %w", role, err))
 				}
 				if len(r.Samples) == 0 {
-					return nil, usagef("compare: %s %s has no per-interval samples (%s): compare two load runs that recorded %s",
-						role, r.Source, strings.Join(r.Notes, "; "), "timeseries.jsonl")
+					why := strings.Join(r.Notes, "; ")
+					if why == "" {
+						why = "its time series holds no interval with traffic"
+					}
+					return nil, usagef("compare: %s %s: %s: compare two load runs that recorded %s", role, r.Source, why, timeseries.FileName)
 				}
 				return r, nil
 			}

@@ -54,3 +54,37 @@ func TestLoadProfileSpecialFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestReportSpecialFiles: a saved run whose data file is a FIFO or a
+// folder is named as damaged (exit 4) without blocking on it.
+func TestReportSpecialFiles(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"results.bin", "attempts.jsonl", "journal.jsonl"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyRun(t, "../../internal/loadgen/testdata/replay")
+			p := filepath.Join(dir, name)
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+			if err := syscall.Mkfifo(p, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			var code int
+			var out, errs string
+			go func() {
+				defer close(done)
+				code, out, errs = runHarness(t, nil, "report", dir)
+			}()
+			select {
+			case <-done:
+			case <-time.After(30 * time.Second): // a hang is the bug; the bound only keeps it from stalling the suite
+				t.Fatal("harness report hangs on a FIFO")
+			}
+			if code != ExitPartial || !strings.Contains(out, "DAMAGED: "+name+": unreadable") || !strings.Contains(out, "not a regular file") {
+				t.Errorf("exit %d, want 4 naming %s as not a regular file:\n%s%s", code, name, out, errs)
+			}
+		})
+	}
+}

@@ -43,6 +43,10 @@ func (h *historyFlags) recordRun(ctx context.Context, st *globalState, dir strin
 	if h.path == "" && !h.record {
 		return nil
 	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(w, "history: not recorded: the run was interrupted")
+		return nil
+	}
 	store, err := openHistory(ctx, st, h.path, false)
 	if err != nil {
 		return err

@@ -60,7 +60,7 @@ func bugVariants() map[string]bugPolicy {
 	return map[string]bugPolicy{
 		"good-full-jitter":    good,
 		"good-equal-jitter":   with(func(p *bugPolicy) { p.delay = equalJitter }),
-		"good-exponential":    with(func(p *bugPolicy) { p.delay = plainExp; p.maxAttempts = 3 }),
+		"good-exponential":    with(func(p *bugPolicy) { p.delay = plainExp }),
 		"no-backoff":          with(func(p *bugPolicy) { p.delay = func(int) time.Duration { return 0 } }),
 		"ignores-retry-after": with(func(p *bugPolicy) { p.ignoreRA = true }),
 		"retries-403": with(func(p *bugPolicy) {

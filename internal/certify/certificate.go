@@ -180,6 +180,9 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 				}
 				fmt.Fprintf(&b, "]")
 			}
+			if c.AttemptsOmitted > 0 {
+				fmt.Fprintf(&b, " … and %d more", c.AttemptsOmitted)
+			}
 			fmt.Fprintln(&b)
 		}
 		if len(s.Calls) > 0 {

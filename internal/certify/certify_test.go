@@ -115,13 +115,13 @@ func TestCertify(t *testing.T) {
 						t.Fatalf("certificate.md does not say CERTIFIED: %v", err)
 					}
 				}
-				t.Logf("%s: %s in %s", tt.variant, res.Verdict(), res.Duration.Round(time.Millisecond))
+				t.Logf("%s: %s in %s (%d adapter calls)", tt.variant, res.Verdict(), res.Duration.Round(time.Millisecond), res.calls())
 				return
 			}
 			if res.OK() || !failed[tt.fails] {
 				t.Fatalf("want rule %s failed; got %s", tt.fails, res.Verdict())
 			}
-			t.Logf("%s: %s in %s", tt.variant, res.Verdict(), res.Duration.Round(time.Millisecond))
+			t.Logf("%s: %s in %s (%d adapter calls)", tt.variant, res.Verdict(), res.Duration.Round(time.Millisecond), res.calls())
 		})
 	}
 }
@@ -150,4 +150,13 @@ func assertNoSecrets(t *testing.T, dir string, res *Result) {
 			t.Errorf("%s shows something that looks like an LWA token", name)
 		}
 	}
+}
+
+// calls counts the adapter invocations of a run.
+func (r *Result) calls() int {
+	n := 0
+	for _, s := range r.Scenarios {
+		n += len(s.Calls)
+	}
+	return n
 }

@@ -78,11 +78,16 @@ type CallRecord struct {
 	Start     time.Duration `json:"start"` // since the scenario started
 	Duration  time.Duration `json:"duration"`
 	Attempts  []Attempt     `json:"attempts"`
+	// AttemptsOmitted counts the attempts beyond maxAttemptsKept, not listed.
+	AttemptsOmitted int `json:"attemptsOmitted,omitempty"`
 	// Stderr is the adapter's stderr, secrets masked.
 	Stderr          string `json:"stderr,omitempty"`
 	StderrTruncated bool   `json:"stderrTruncated,omitempty"`
 	StdoutTruncated bool   `json:"stdoutTruncated,omitempty"`
 }
+
+// maxAttemptsKept bounds the attempts a call's record lists.
+const maxAttemptsKept = 200
 
 // Attempt is one request the mock saw during a call.
 type Attempt struct {

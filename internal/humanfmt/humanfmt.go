@@ -11,6 +11,7 @@ package humanfmt
 import (
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/dustin/go-humanize"
 )
@@ -66,4 +67,26 @@ func trimZeros(s string) string {
 		return s[:len(s)-2]
 	}
 	return s
+}
+
+// Duration rounds d to three significant digits: 1.002459818s → "1s",
+// 23.4567ms → "23.5ms", 1m2.345s → "1m2s".
+func Duration(d time.Duration) string {
+	a := d
+	if a < 0 {
+		a = -a
+	}
+	unit := time.Duration(1)
+	for a >= 1000*unit && unit < time.Second {
+		unit *= 10
+	}
+	switch {
+	case a >= time.Minute:
+		unit = time.Second
+	case a >= 10*time.Second:
+		unit = 100 * time.Millisecond
+	case a >= time.Second:
+		unit = 10 * time.Millisecond
+	}
+	return d.Round(unit).String()
 }

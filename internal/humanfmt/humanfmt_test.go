@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 )
 
 func TestFormats(t *testing.T) {
@@ -29,6 +30,11 @@ func TestFormats(t *testing.T) {
 		{"+Inf", Number(math.Inf(1)), "∞"},
 		{"-Inf", Number(math.Inf(-1)), "-∞"},
 		{"negative", Number(-23.74), "-23.7"},
+		{"seconds", Duration(1002459818 * time.Nanosecond), "1s"},
+		{"seconds with decimals", Duration(2345678901 * time.Nanosecond), "2.35s"},
+		{"milliseconds", Duration(23456789 * time.Nanosecond), "23.5ms"},
+		{"microseconds", Duration(8984 * time.Nanosecond), "8.98µs"},
+		{"minutes", Duration(62345 * time.Millisecond), "1m2s"},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)

@@ -23,17 +23,29 @@
 //     client's own retrying clients.Transport (own token, own retry policy),
 //     and every attempt is reported to an Observer that streams it to
 //     attempts.jsonl and feeds the back-off compliance checker.
-//   - Each simulated client behaves as a compliant application: identical
-//     requests in flight are coalesced, and a request the client gave up on
-//     (or was refused) is not sent again within its quiet period, so that
-//     the back-off rules, which chain identical requests, grade the retry
-//     policy rather than the open-model generator (see gate).
+//   - Every planned hit is accounted for (Accounting): planned = sent + not
+//     sent, each unsent hit with its reason (behind schedule, in-flight
+//     cap, stopped, the client's quiet period, coalesced). Rates, ratios
+//     and latency count only requests that reached the target, and a run
+//     that left more than thresholds.maxNotSent of its hits unsent on the
+//     generator's account fails.
+//   - The generator knows its own limits (GeneratorHealth): schedule lag,
+//     process and machine CPU, the file-descriptor limit (raised to the hard
+//     limit at start), and a cap on hits in flight (generator.maxInFlight,
+//     which also bounds memory); a saturated generator is marked in every
+//     output, and a step ramp never grades a step on its account (Knee).
+//   - Each simulated client behaves as a compliant application: a request
+//     the client gave up on (or was refused) is not sent again within its
+//     quiet period, and, with clients.coalesce, a hit identical to a call
+//     of the same client in flight is not sent, so that the back-off rules,
+//     which chain identical requests, grade the retry policy rather than
+//     the open-model generator (see gate).
 //   - get-all-pages is one hit that walks every page (nextToken) of a query;
 //     its latency is the whole walk, and each page is its own attempt chain.
-//   - Nothing lost: results.bin (vegeta's gob encoding), attempts.jsonl and
-//     the profile are written as the run goes, so an interrupted run can be
-//     re-rendered with Replay; summary.json is written at the end, even after
-//     Ctrl-C.
+//   - Nothing lost: results.bin (vegeta's gob encoding, every hit sent),
+//     attempts.jsonl and the profile are written as the run goes, so an
+//     interrupted run can be re-rendered with Replay; summary.json is
+//     written at the end, even after Ctrl-C.
 //
 // A profile is checked once, before anything starts (ParseProfile,
 // Profile.Validate, Options.Effective), every problem as a *ProfileError

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"errors"
 	"math"
+	"net"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -441,6 +442,52 @@ func TestMetricsListenAddr(t *testing.T) {
 		got, err := metricsListenAddr(tt.in)
 		if got != tt.want || (tt.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.err)) {
 			t.Errorf("metricsListenAddr(%q) = %q, %v; want %q, error ~%q", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+// FuzzMetricsListenAddr: any --metrics-addr is either refused with an
+// error naming the flag or the port, or becomes a HOST:PORT with a host.
+func FuzzMetricsListenAddr(f *testing.F) {
+	for _, s := range []string{":9101", "127.0.0.1:0", "[::1]:1", "9101", ":99999", "", ":", "a:b:c", "[::1", "host:-1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := metricsListenAddr(s)
+		if err != nil {
+			if got != "" || !strings.Contains(err.Error(), "--metrics-addr") {
+				t.Fatalf("metricsListenAddr(%q) = %q, %v", s, got, err)
+			}
+			return
+		}
+		host, port, err := net.SplitHostPort(got)
+		if err != nil || host == "" || port == "" {
+			t.Fatalf("metricsListenAddr(%q) = %q: not HOST:PORT with a host (%v)", s, got, err)
+		}
+	})
+}
+
+// TestProgressString: the progress line shows the hits due, sent and not
+// sent, and the backlog only while the generator is behind.
+func TestProgressString(t *testing.T) {
+	tests := []struct {
+		p       Progress
+		want    []string
+		notWant string
+	}{
+		{Progress{Elapsed: time.Second, Planned: 10 * time.Second, Due: 100, Sent: 100, Rate: 100}, []string{"1s/10s", "due 100", "sent 100", "100 hits/s", "0 failed", "(0 attempts answered 429)"}, "BEHIND"},
+		{Progress{Elapsed: 2 * time.Second, Planned: 10 * time.Second, Due: 2000, Sent: 500, NotSent: 300, InFlight: 8}, []string{"not sent 300", "BEHIND 1192", "8 in flight"}, ""},
+		{Progress{Elapsed: 10 * time.Second, Planned: 10 * time.Second, Due: 2000, Sent: 500, Done: true}, []string{"due 2000", "sent 500"}, "BEHIND"},
+	}
+	for _, tt := range tests {
+		s := tt.p.String()
+		for _, w := range tt.want {
+			if !strings.Contains(s, w) {
+				t.Errorf("%q lacks %q", s, w)
+			}
+		}
+		if tt.notWant != "" && strings.Contains(s, tt.notWant) {
+			t.Errorf("%q has %q", s, tt.notWant)
 		}
 	}
 }

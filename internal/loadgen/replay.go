@@ -10,7 +10,11 @@ import (
 // Replay rebuilds a run's summary from its directory: the effective profile,
 // results.bin, attempts.jsonl and (target mock) journal.jsonl. It works on a
 // partial run (no summary.json, or files cut short by a crash): whatever
-// complete records are there are used, and Summary.Partial says so.
+// complete records are there are used. Every file is checked (rundamage.go):
+// what is missing or cut short is a note and makes Summary.Partial; what is
+// damaged (a corrupt record, line or summary, a record count summary.json
+// contradicts, another run's file) is listed in Summary.Damage. A run with
+// either is never a plain PASS.
 func Replay(dir string) (*Summary, error) {
 	prof, _, err := LoadProfile(filepath.Join(dir, FileProfile))
 	if err != nil {
@@ -34,10 +38,7 @@ func Replay(dir string) (*Summary, error) {
 
 	agg := newAggregator(prof, sched)
 	agg.interrupted = saved == nil || saved.Interrupted
-	n, err := chk.readResults(func(r *vegeta.Result) { agg.add(r, -1) }, saved)
-	if err != nil {
-		return nil, err
-	}
+	n := chk.readResults(func(r *vegeta.Result) { agg.add(r, -1) }, saved)
 	if saved == nil && n > 0 {
 		sum.Started = agg.all.first
 		sum.Elapsed = agg.all.last.Sub(agg.all.first)
@@ -45,6 +46,7 @@ func Replay(dir string) (*Summary, error) {
 
 	keep := prof.Thresholds.Backoff != BackoffOff
 	events, stats := chk.readAttempts(keep, saved != nil)
+	chk.compareAttempts(saved, stats)
 	sum.Attempts = sortedAttemptStats(stats)
 	journal, haveJournal := chk.readJournal(prof.Target, saved != nil)
 	sum.Compliance = gradeCompliance(prof, events, 0, journal, haveJournal, prof.Target == TargetMock, 0)

@@ -24,6 +24,7 @@ import (
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/compliance"
 	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/humanfmt"
 	"github.com/alexa-harness/harness/internal/mock"
 	"github.com/alexa-harness/harness/internal/mockcontrol"
 	"github.com/alexa-harness/harness/internal/netguard"
@@ -72,9 +73,10 @@ type Progress struct {
 	Elapsed time.Duration
 	Planned time.Duration
 	// Due is the hits the schedule has planned so far; Sent those sent to
-	// the target (Hits of them completed), NotSent those held back (the
-	// clients' quiet period, the in-flight cap, coalesced). Due − Sent −
-	// NotSent is the generator's backlog (behind schedule).
+	// the target and completed, NotSent those held back (the clients' quiet
+	// period, the in-flight cap, coalesced), InFlight those on their way.
+	// Due − Sent − NotSent − InFlight is the generator's backlog (behind
+	// schedule).
 	Due       int64
 	Sent      int64
 	NotSent   int64
@@ -87,18 +89,21 @@ type Progress struct {
 }
 
 // String is the progress line: time, planned hits due so far, sent, not
-// sent, the backlog when the generator is behind, achieved rate, errors,
-// 429s and hits in flight.
+// sent, the backlog when the generator is behind, achieved rate, failed
+// hits, hits in flight, and the attempts answered 429.
 func (p Progress) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s/%s  due %d  sent %d", p.Elapsed.Round(time.Second), p.Planned, p.Due, p.Sent)
 	if p.NotSent > 0 {
 		fmt.Fprintf(&b, "  not sent %d", p.NotSent)
 	}
-	if behind := p.Due - p.Sent - p.NotSent; p.Due > 0 && behind > max(10, p.Due/1000) && !p.Done {
+	if behind := p.Due - p.Sent - p.NotSent - p.InFlight; p.Due > 0 && behind > max(10, p.Due/1000) && !p.Done {
 		fmt.Fprintf(&b, "  BEHIND %d", behind)
 	}
-	fmt.Fprintf(&b, "  %.0f req/s  %d errors  %d 429s  %d in flight", p.Rate, p.Errors, p.Throttled, p.InFlight)
+	// Every count is of hits but the 429s, which are attempts (retries
+	// included) and say so.
+	fmt.Fprintf(&b, "  %s hits/s  %s failed  %s in flight  (%s answered 429)", humanfmt.Number(p.Rate), humanfmt.Count(p.Errors),
+		humanfmt.Count(p.InFlight), humanfmt.Plural(int(p.Throttled), "attempt"))
 	return b.String()
 }
 
@@ -870,7 +875,9 @@ func (r *run) account(out attackOutcome) Accounting {
 	if r.prof.Pacer.Type == "max" {
 		a.Planned = out.agg.issued
 	} else {
-		a.Planned = int64(r.plannedHits())
+		// A pacer's rounding may issue a hit more than H(duration) says:
+		// what was issued was planned.
+		a.Planned = max(int64(r.plannedHits()), out.agg.issued)
 		end := r.prof.Duration.D()
 		if out.stoppedAt > 0 && out.stoppedAt < end {
 			end = out.stoppedAt
@@ -1138,8 +1145,8 @@ func evaluate(p *Profile, sum *Summary) []ThresholdResult {
 	}
 	if p.Thresholds.ErrorRate != nil {
 		lim := *p.Thresholds.ErrorRate
-		out = append(out, ThresholdResult{Name: "errorRate", Limit: fmt.Sprintf("≤ %.4g%%", lim*100),
-			Actual: fmt.Sprintf("%.4g%%", sum.All.ErrorRate*100), Pass: sum.All.Requests > 0 && sum.All.ErrorRate <= lim})
+		out = append(out, ThresholdResult{Name: "errorRate", Limit: "≤ " + humanfmt.Percent(lim),
+			Actual: humanfmt.Percent(sum.All.ErrorRate), Pass: sum.All.Requests > 0 && sum.All.ErrorRate <= lim})
 	}
 	if lim := p.Thresholds.MaxNotSent; lim != nil && p.Pacer.Type != "max" && sum.Accounting.Planned > 0 {
 		a := sum.Accounting
@@ -1154,8 +1161,8 @@ func evaluate(p *Profile, sum *Summary) []ThresholdResult {
 			Actual: actual + ")", Pass: a.GeneratorShare <= *lim})
 	}
 	if p.Thresholds.MinRate > 0 {
-		out = append(out, ThresholdResult{Name: "minRate", Limit: fmt.Sprintf("≥ %.4g/s", p.Thresholds.MinRate),
-			Actual: fmt.Sprintf("%.4g/s", sum.All.Rate), Pass: sum.All.Rate >= p.Thresholds.MinRate})
+		out = append(out, ThresholdResult{Name: "minRate", Limit: "≥ " + humanfmt.Rate(p.Thresholds.MinRate),
+			Actual: humanfmt.Rate(sum.All.Rate), Pass: sum.All.Rate >= p.Thresholds.MinRate})
 	}
 	if c := sum.Compliance; c != nil && c.Mode == BackoffRequired {
 		actual := "pass"

@@ -332,8 +332,36 @@ thresholds: {backoff: off}
 			t.Errorf("step %d: rate %g, %d hits; want %g/s, %d hits", i, s.Rate, s.Op.Requests, rate, hits)
 		}
 	}
-	if sum.HighestRate != 60 {
-		t.Errorf("highest rate meeting the SLO = %g, want 60 (steps %+v)", sum.HighestRate, sum.Steps)
+	if sum.HighestRate != 60 || sum.Knee == nil || sum.Knee.Cause != "none" {
+		t.Errorf("highest rate meeting the SLO = %g, knee %+v; want 60 above the ramp (steps %+v)", sum.HighestRate, sum.Knee, sum.Steps)
+	}
+}
+
+// TestKneeOnTheTarget: a step ramp against a mock that throttles one
+// client above 45/s finds the knee at 40/s, on the target's account, and
+// says why the next step failed. The generator's lag limit is raised: the
+// test machine is shared, and the subject here is the target's knee.
+func TestKneeOnTheTarget(t *testing.T) {
+	t.Parallel()
+	p := profile(t, `
+duration: 3s
+pacer: {type: step, start: 20, step: 20, every: 1s}
+mix: {get: 1}
+data: {preload: 1}
+clients: {count: 1, retry: {policy: no-retry}}
+mock:
+  rateLimit: {operation: "*", rate: 45, burst: 5, retryAfter: 1}
+slo: {p99: 5s, errorRate: 0.05, minAchieved: 0.8}
+generator: {maxLag: 1s}
+thresholds: {backoff: off}
+`)
+	sum, _ := run(t, context.Background(), p, nil)
+	k := sum.Knee
+	if k == nil || k.Rate != 40 || k.Cause != "target" || k.NextStep != 3 || !strings.Contains(k.Why, "error rate") {
+		t.Fatalf("knee %+v, want 40/s with step 3 missed on the target's account (error rate); steps %+v", k, sum.Steps)
+	}
+	if s := sum.Steps[2]; s.Generator != "" || s.MetSLO || s.Op.ErrorSet["429 Too Many Requests"] == 0 {
+		t.Errorf("step 3 %+v: want missed on 429s, with a healthy generator", s)
 	}
 }
 

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -132,7 +133,7 @@ func (c *RunCheck) readSavedSummary() *Summary {
 // run never writes: anything but one JSON object, or one without its
 // profile, start or end.
 func ParseSavedSummary(b []byte) (*Summary, error) {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec := json.NewDecoder(bytes.NewReader(b))
 	var s Summary
 	if err := dec.Decode(&s); err != nil {
 		return nil, fmt.Errorf("not a summary: %w", err)
@@ -247,17 +248,17 @@ const maxRecordLatency = 7 * 24 * time.Hour
 // readResults decodes all of results.bin through add and records what is
 // missing, cut short or damaged. finished: summary.json says the run ended,
 // so a cut-short file is damage, not a crash.
-func (c *RunCheck) readResults(add func(*vegeta.Result), saved *Summary) (int, error) {
+func (c *RunCheck) readResults(add func(*vegeta.Result), saved *Summary) int {
 	finished := saved != nil
 	path := filepath.Join(c.Dir, FileResults)
 	f, err := openRunFile(path)
 	if err != nil {
 		c.damaged(FileResults, "unreadable: %v", err)
-		return 0, nil
+		return 0
 	}
 	if f == nil {
 		c.partial(FileResults, "missing: no hit of this run is on record")
-		return 0, nil
+		return 0
 	}
 	defer f.Close()
 	var size int64 = -1
@@ -294,7 +295,7 @@ func (c *RunCheck) readResults(add func(*vegeta.Result), saved *Summary) (int, e
 		}
 		c.damaged(FileResults, "damaged at byte %d, after %s (%v)%s", d.Offset, humanfmt.Plural(n, "complete record"), d.Err, rest)
 	}
-	return n, nil
+	return n
 }
 
 // sentTotal is how many hits a summary counts as sent (completed or
@@ -310,6 +311,26 @@ func (c *RunCheck) compareCounts(saved *Summary, replayed OpSummary) {
 	if want != got {
 		c.damaged(FileResults, "holds %s but summary.json counts %s sent: records are missing, or the two files are not of the same run",
 			humanfmt.Plural(got, "hit"), humanfmt.Plural(want, "hit"))
+	}
+}
+
+// compareAttempts checks the attempts read against summary.json's count
+// (not for an interrupted run, whose last attempts may land after its
+// summary was taken).
+func (c *RunCheck) compareAttempts(saved *Summary, read map[string]*AttemptStats) {
+	if saved == nil || saved.Interrupted || c.has(FileAttempts) {
+		return
+	}
+	want, got := 0, 0
+	for _, a := range saved.Attempts {
+		want += a.Attempts
+	}
+	for _, a := range read {
+		got += a.Attempts
+	}
+	if want != got {
+		c.damaged(FileAttempts, "holds %s but summary.json counts %s: attempts are missing, or the two files are not of the same run",
+			humanfmt.Plural(got, "attempt"), humanfmt.Plural(want, "attempt"))
 	}
 }
 
@@ -331,11 +352,11 @@ func (lf *lineFindings) add(line int, problem string) {
 	}
 }
 
-// ScanJSONLines calls parse on every line of r (without its newline) and
+// scanJSONLines calls parse on every line of r (without its newline) and
 // collects the line numbers of those it rejects; a line longer than
 // maxLineBytes is rejected without being held in memory. It returns the
 // number of lines and the read error, if any.
-func ScanJSONLines(r io.Reader, parse func([]byte) error) (int, *lineFindings, error) {
+func scanJSONLines(r io.Reader, parse func([]byte) error) (int, *lineFindings, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	lf := &lineFindings{}
 	var buf []byte
@@ -468,7 +489,7 @@ func (c *RunCheck) readJSONLines(file string, finished bool, parse func([]byte) 
 		return false
 	}
 	defer f.Close()
-	lines, lf, err := ScanJSONLines(f, parse)
+	lines, lf, err := scanJSONLines(f, parse)
 	c.describeLines(file, lf, finished)
 	if err != nil {
 		c.damaged(file, "read error after line %d: %v", lines, err)

@@ -2,6 +2,7 @@ package loadgen_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,6 +57,12 @@ func seedFiles(t testing.TB) map[string][]byte {
 	return m
 }
 
+// firstLines is the first n lines of b.
+func firstLines(b []byte, n int) []byte {
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	return bytes.Join(lines[:n], nil)
+}
+
 // TestReplayFindings: each kind of damage to a saved run is named with its
 // file (and line or record), and makes the run partial; only damage, not a
 // run cut short, lands in Summary.Damage.
@@ -91,6 +98,8 @@ func TestReplayFindings(t *testing.T) {
 			[]string{"summary.json: damaged, not used: not a summary: text after the JSON object"}, nil, true},
 		{"summary missing", map[string][]byte{loadgen.FileSummary: nil}, nil, []string{"summary.json: missing: the run did not finish"}, true},
 		{"attempts missing", map[string][]byte{loadgen.FileAttempts: nil}, nil, []string{"attempts.jsonl: missing"}, true},
+		{"attempts: whole lines removed, summary present", map[string][]byte{loadgen.FileAttempts: firstLines(seed[loadgen.FileAttempts], 3)},
+			[]string{"attempts.jsonl: holds 3 attempts but summary.json counts"}, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,10 +180,29 @@ func FuzzParseRunLines(f *testing.F) {
 	})
 }
 
+// compactSummary is the seed run's summary.json with only what Replay
+// reads from it: a small seed keeps the fuzzer fast (its cost grows with
+// the size of the inputs it mutates and minimizes).
+func compactSummary(t testing.TB) []byte {
+	t.Helper()
+	s, err := loadgen.ParseSavedSummary(seedFile(t, loadgen.FileSummary))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(map[string]any{"profile": s.Profile, "started": s.Started, "ended": s.Ended, "elapsed": s.Elapsed,
+		"interrupted": s.Interrupted, "policy": s.Policy, "notes": s.Notes,
+		"all": map[string]any{"requests": s.All.Requests, "cancelled": s.All.Cancelled}, "attempts": s.Attempts,
+		"accounting": s.Accounting})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // FuzzParseSavedSummary: any bytes as summary.json parse or are refused
 // without a panic; an accepted summary has what a finished run writes.
 func FuzzParseSavedSummary(f *testing.F) {
-	seed := seedFile(f, loadgen.FileSummary)
+	seed := compactSummary(f)
 	f.Add(seed)
 	f.Add(seed[:len(seed)/2])
 	f.Add([]byte(`{"profile":"x","started":"2026-01-01T00:00:00Z","ended":"2026-01-01T00:00:01Z","elapsed":-1}`))
@@ -193,8 +221,9 @@ func FuzzParseSavedSummary(f *testing.F) {
 // readers see is never a plain, complete PASS.
 func FuzzReplay(f *testing.F) {
 	seed := seedFiles(f)
-	f.Add(seed[loadgen.FileResults], seed[loadgen.FileAttempts], seed[loadgen.FileJournal], seed[loadgen.FileSummary])
-	f.Add(seed[loadgen.FileResults][:100], seed[loadgen.FileAttempts], []byte("{}\n"), []byte("{"))
+	sum := compactSummary(f)
+	f.Add(seed[loadgen.FileResults], seed[loadgen.FileAttempts], seed[loadgen.FileJournal], sum)
+	f.Add(seed[loadgen.FileResults][:100], firstLines(seed[loadgen.FileAttempts], 2), []byte("{}\n"), []byte("{"))
 	f.Fuzz(func(t *testing.T, results, attempts, journal, summary []byte) {
 		dir := writeRun(t, map[string][]byte{loadgen.FileResults: results, loadgen.FileAttempts: attempts,
 			loadgen.FileJournal: journal, loadgen.FileSummary: summary})

@@ -13,6 +13,8 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/alexa-harness/harness/internal/humanfmt"
 )
 
 // Histogram range: 1 µs to 1 h, in microseconds. Larger values are clamped
@@ -535,16 +537,16 @@ func (a *aggregator) stepSummaries(slo SLO, planned time.Duration) ([]StepSummar
 			reasons = append(reasons, "generator: "+ss.Generator)
 		}
 		if ss.Achieved < minAch*ss.Rate {
-			reasons = append(reasons, "achieved "+ftoa(round1(ss.Achieved))+"/s < "+ftoa(minAch*100)+"% of "+ftoa(ss.Rate)+"/s")
+			reasons = append(reasons, "achieved "+humanfmt.Rate(ss.Achieved)+" < "+humanfmt.Percent(minAch)+" of "+humanfmt.Rate(ss.Rate))
 		}
 		if slo.P99 > 0 && ss.Op.Latency.P99 > slo.P99.D() {
-			reasons = append(reasons, "p99 "+ss.Op.Latency.P99.String()+" > "+slo.P99.D().String())
+			reasons = append(reasons, "p99 "+humanfmt.Duration(ss.Op.Latency.P99)+" > "+humanfmt.Duration(slo.P99.D()))
 		}
 		if slo.P95 > 0 && ss.Op.Latency.P95 > slo.P95.D() {
-			reasons = append(reasons, "p95 "+ss.Op.Latency.P95.String()+" > "+slo.P95.D().String())
+			reasons = append(reasons, "p95 "+humanfmt.Duration(ss.Op.Latency.P95)+" > "+humanfmt.Duration(slo.P95.D()))
 		}
 		if slo.ErrorRate != nil && ss.Op.ErrorRate > *slo.ErrorRate {
-			reasons = append(reasons, "error rate "+ftoa(round1(ss.Op.ErrorRate*100))+"% > "+ftoa(*slo.ErrorRate*100)+"%")
+			reasons = append(reasons, "error rate "+humanfmt.Percent(ss.Op.ErrorRate)+" > "+humanfmt.Percent(*slo.ErrorRate))
 		}
 		if !ss.Complete {
 			reasons = append(reasons, "step not completed")
@@ -607,10 +609,11 @@ func knee(steps []StepSummary) *Knee {
 	if gen != nil {
 		k.Cause, k.NextStep, k.NextRate = "generator", gen.Index+1, gen.Rate
 		k.Why = "the generator could not drive it (" + gen.Generator + "), so the target's knee is at least the last step met"
+		if k.Rate == 0 {
+			k.Why = "the generator could not drive it (" + gen.Generator + "), so the target's knee was not measured"
+		}
 	}
 	return k
 }
-
-func round1(f float64) float64 { return math.Round(f*10) / 10 }
 
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -178,7 +178,7 @@ func TestStepSummaries(t *testing.T) {
 				}
 				return 200
 			},
-			3 * time.Second, 3 * time.Second, []bool{true, false, true}, 10, "error rate 100% > 10%"},
+			3 * time.Second, 3 * time.Second, []bool{true, false, true}, 10, "error rate 100 % > 10 %"},
 		{"interrupted in step 2", SLO{}, fast, ok, 3 * time.Second, 1500 * time.Millisecond, []bool{true, false}, 10, "step not completed"},
 	}
 	for _, tt := range tests {

@@ -31,6 +31,12 @@
 // 0.01, so that two runs with nothing changed are flagged at most about once in
 // a hundred comparisons (benchstat's per-series 0.05 without adjustment flags
 // about a quarter of such comparisons when a dozen series are compared).
+// A series whose samples are all one value in both runs (no errors in either,
+// say) cannot reach any p-value below 1 whatever the labels, so it is left out
+// of the family, as Tarone's modified Bonferroni procedure for discrete tests
+// does (Tarone 1990, "A modified Bonferroni method for discrete data",
+// Biometrics 46:515–522): it is "no significant change" without costing the
+// other series power.
 //
 // The U test assumes independent samples. Per-interval samples from one run are
 // often autocorrelated; longer intervals reduce that, and the effect threshold
@@ -320,6 +326,9 @@ func Compare(baseline, candidate []Observation, opts ...Option) (Report, error) 
 			r.Baseline = center(b, 1-c.alpha)
 		default:
 			analyse(&r, b, c2, c.alpha)
+			if r.Verdict == "" && constant(b, c2) {
+				r.Verdict, r.P, r.PAdjusted = NoChange, 1, 1
+			}
 			if r.Verdict == "" {
 				tested = append(tested, len(rep.Results))
 			}
@@ -424,6 +433,20 @@ func analyse(r *Result, base, cand []float64, alpha float64) {
 		r.RelativeOK = true
 		r.Relative, r.RelativeLo, r.RelativeHi = r.Shift/d, r.ShiftLo/d, r.ShiftHi/d
 	}
+}
+
+// constant reports whether every value of both samples is the same: no
+// arrangement of them can give a p-value below 1.
+func constant(a, b []float64) bool {
+	v := a[0]
+	for _, s := range [2][]float64{a, b} {
+		for _, x := range s {
+			if x != v {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // adjust applies Holm's step-down adjustment to the tested results.

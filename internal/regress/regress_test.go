@@ -317,6 +317,55 @@ func TestVerdicts(t *testing.T) {
 	}
 }
 
+// TestConstantSeriesLeaveTheFamily: series that are one value in both runs
+// (no errors anywhere) do not dilute Holm's adjustment of the series that
+// vary (Tarone 1990): a shift that is significant alone stays significant
+// beside ten constant series, and the constant ones are "no significant
+// change" with p 1.
+func TestConstantSeriesLeaveTheFamily(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	base, cand := make([]float64, 12), make([]float64, 12)
+	for i := range base {
+		base[i] = 10 + rng.Float64()
+		cand[i] = 10.6 + rng.Float64()
+	}
+	b, c := obs("get", "p50", base), obs("get", "p50", cand)
+	alone, err := Compare(b, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		m := "error_ratio_" + string(rune('a'+i))
+		b = append(b, obs("get", m, make([]float64, 12))...)
+		c = append(c, obs("get", m, make([]float64, 12))...)
+	}
+	rep, err := Compare(b, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p50 Result
+	for _, r := range rep.Results {
+		if r.Metric == "p50" {
+			p50 = r
+		} else if r.Verdict != NoChange || r.P != 1 || r.PAdjusted != 1 {
+			t.Errorf("constant series %s: %v p %v/%v", r.Metric, r.Verdict, r.P, r.PAdjusted)
+		}
+	}
+	if p50.PAdjusted != alone.Results[0].PAdjusted || p50.Verdict != alone.Results[0].Verdict {
+		t.Errorf("p50 beside constant series: %v p %v; alone: %v p %v", p50.Verdict, p50.PAdjusted, alone.Results[0].Verdict, alone.Results[0].PAdjusted)
+	}
+	if rep.Unchanged != 10+btoi(p50.Verdict == NoChange) {
+		t.Errorf("unchanged %d", rep.Unchanged)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // msFloor counts no latency change under a millisecond.
 func msFloor(string) float64 { return 0.001 }
 

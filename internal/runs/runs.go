@@ -158,7 +158,7 @@ func Load(dir string) (*Run, error) {
 	hdr, ivs, err := timeseries.Read(tsPath)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		r.Notes = append(r.Notes, "no "+timeseries.FileName+" (a run from before time series were recorded): it has no per-interval samples")
+		r.Notes = append(r.Notes, "no "+timeseries.FileName+": a run from before time series were recorded, so it has no per-interval samples")
 		if r.Started.IsZero() {
 			return nil, fmt.Errorf("%s: neither %s nor %s: not a run folder: %w", dir, loadgen.FileSummary, timeseries.FileName, ErrNotRun)
 		}
