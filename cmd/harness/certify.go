@@ -26,6 +26,7 @@ func newCertifyCmd(st *globalState) *cobra.Command {
 		concurrency int
 		format      string
 		maxAttempts int
+		overwrite   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "certify",
@@ -87,8 +88,20 @@ cannot be found or run, bad flags); 3 certification could not run.`,
 			if callTimeout <= 0 {
 				return usagef("--call-timeout %s: use a positive duration such as 120s", callTimeout)
 			}
+			if format != "progress" && format != "pretty" && format != "none" {
+				return usagef("--format %q: use progress, pretty or none", format)
+			}
 			if maxAttempts <= 0 {
 				return usagef("--max-attempts %d: use a positive number of attempts (the first included)", maxAttempts)
+			}
+			if out != "" {
+				// A run owns its folder (internal/rundir): never mixed with an
+				// earlier certificate.
+				if err := claimOut(&out, "", "", "certify", overwrite); err != nil {
+					return err
+				}
+			} else if overwrite {
+				return usagef("certify: --overwrite needs --out DIR")
 			}
 			fmt.Fprintf(w, "Certifying %s\n\n", a)
 			res, err := certify.Run(cmd.Context(), certify.Options{
@@ -133,6 +146,7 @@ cannot be found or run, bad flags); 3 certification could not run.`,
 	f.DurationVar(&callTimeout, "call-timeout", certify.DefaultCallTimeout, "time limit of one adapter invocation; a call still running is killed and counts as never giving up")
 	f.IntVar(&concurrency, "concurrency", 0, fmt.Sprintf("scenarios run at once (0 = %d)", certify.DefaultConcurrency))
 	f.StringVar(&format, "format", "progress", "console output: progress, pretty or none")
+	f.BoolVar(&overwrite, "overwrite", false, "with --out: replace the earlier harness run in that folder (a run owns its folder)")
 	f.IntVar(&maxAttempts, "max-attempts", certify.DefaultMaxAttempts, "the most attempts a call may make, the first included (rule C3)")
 	return cmd
 }

@@ -28,6 +28,10 @@ func TestCertifyCommand(t *testing.T) {
 		contract.EnvVendorRefreshToken: contract.MockVendorRefreshToken,
 	}
 	out := t.TempDir()
+	taken := t.TempDir() // holds a file of the user's: never a certificate's folder
+	if err := os.WriteFile(filepath.Join(taken, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		env    map[string]string
@@ -47,6 +51,7 @@ func TestCertifyCommand(t *testing.T) {
 		{name: "bad max attempts", args: []string{"certify", "--client", "sh", "--max-attempts", "0"}, code: ExitUsage, stderr: []string{"--max-attempts"}},
 		{name: "bad call timeout", args: []string{"certify", "--client", "sh", "--call-timeout", "-1s"}, code: ExitUsage, stderr: []string{"--call-timeout"}},
 		{name: "bad format", args: []string{"certify", "--client", "sh", "--format", "html"}, code: ExitUsage, stderr: []string{"--format"}},
+		{name: "--out holds other files", args: []string{"certify", "--client", "sh", "--out", taken}, code: ExitUsage, stderr: []string{taken}},
 		{name: "tags select nothing", args: []string{"certify", "--client", "sh", "--tags", "@no-such-tag"}, code: ExitUsage, stderr: []string{"--tags", "selects no scenario"}},
 		{name: "a failing adapter: exit 1 and a certificate", args: []string{"certify", "--client", "sh -c 'exit 1' adapter", "--tags", "@rule:P1", "--out", out, "--format", "none"},
 			code: ExitFailed, stdout: []string{"NOT CERTIFIED", "P1", "Certificate:"}, stderr: []string{"NOT CERTIFIED"}},

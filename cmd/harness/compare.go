@@ -51,7 +51,7 @@ adjusted p < --alpha, its change is at least --threshold, and it moved the worse
 
 Exit codes: 0 no significant regression; 1 a significant regression beyond the
 threshold; 2 bad usage or input (not a run, unknown id, no time series, runs of
-different profiles); 3 a run could not be read; 4 a run is partial or damaged (with no
+different profiles, runs too short for any series to be compared); 3 a run could not be read; 4 a run is partial or damaged (with no
 regression found: no verdict on whole runs).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -113,6 +113,10 @@ regression found: no verdict on whole runs).`,
 				regress.WithAlpha(alpha), regress.WithThreshold(th), regress.WithHolm(!noHolm), regress.WithMinShift(runs.MinShift(floor)))
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("compare: %w", err))
+			}
+			if rep.Regressed+rep.Improved+rep.Unchanged+rep.Changed == 0 {
+				return usagef("compare: no series could be compared (%d undecided: too few intervals, or operations in one run only): compare longer runs of the same profile",
+					rep.Undecided)
 			}
 			c := reports.Comparison{Baseline: base, Candidate: cand, Report: rep, LatencyFloor: floor}
 			if err := reports.WriteCompare(cmd.OutOrStdout(), f, c); err != nil {

@@ -88,6 +88,8 @@ func TestCompareCommand(t *testing.T) {
 	damaged := writeSavedRun(t, savedRun{profile: "nightly", p50: 0.010, n: 30, seed: 7})
 	replaceLine(t, filepath.Join(damaged, timeseries.FileName), 5, `{"start": "not a time"}`)
 	notRun := t.TempDir()
+	short1 := writeSavedRun(t, savedRun{profile: "nightly", p50: 0.010, n: 2, seed: 8})
+	short2 := writeSavedRun(t, savedRun{profile: "nightly", p50: 0.030, n: 2, seed: 9})
 
 	tests := []struct {
 		name     string
@@ -112,6 +114,7 @@ func TestCompareCommand(t *testing.T) {
 		{"damaged time series", []string{base, damaged}, ExitPartial, nil, []string{"candidate", "timeseries.jsonl:5"}, nil},
 		{"missing folder", []string{base, filepath.Join(notRun, "nope")}, ExitUsage, nil, []string{"candidate", "nope", "no such folder"}, nil},
 		{"not a run folder", []string{notRun, base}, ExitUsage, nil, []string{"baseline", "not a run folder"}, nil},
+		{"too short to compare", []string{short1, short2}, ExitUsage, nil, []string{"no series could be compared", "longer runs"}, nil},
 		{"bad threshold", []string{base, rerun, "--threshold", "five"}, ExitUsage, nil, []string{"--threshold", "e.g. 5%"}, nil},
 		{"NaN threshold", []string{base, rerun, "--threshold", "NaN%"}, ExitUsage, nil, []string{"--threshold"}, nil},
 		{"bad alpha", []string{base, rerun, "--alpha", "0.9"}, ExitUsage, nil, []string{"--alpha"}, nil},

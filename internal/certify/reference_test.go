@@ -74,7 +74,12 @@ func count(js []mockcontrol.JournalEntry, op string) int {
 
 func startMock(t *testing.T) (*mock.Running, mockcontrol.Control) {
 	t.Helper()
-	m, err := mock.Start(context.Background(), "127.0.0.1:0", mock.Config{})
+	return startMockWith(t, mock.Config{})
+}
+
+func startMockWith(t *testing.T, cfg mock.Config) (*mock.Running, mockcontrol.Control) {
+	t.Helper()
+	m, err := mock.Start(context.Background(), "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

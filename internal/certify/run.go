@@ -155,6 +155,10 @@ func (r *Result) Counts() (passed, failed, skipped int) {
 func (r *Result) Verdict() string {
 	p, f, s := r.Counts()
 	v := "CERTIFIED"
+	if s > 0 {
+		// Never a plain pass for part of the scenarios.
+		v = fmt.Sprintf("CERTIFIED for the %d of %d scenarios run", p, p+f+s)
+	}
 	switch {
 	case r.CouldNotRun():
 		v = "NOT CERTIFIED (could not run)"

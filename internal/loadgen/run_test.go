@@ -319,6 +319,7 @@ pacer: {type: step, start: 20, step: 20, every: 500ms}
 mix: {get: 1}
 clients: {count: 2}
 slo: {p99: 5s, errorRate: 0.5, minAchieved: 0.8}
+generator: {maxLag: 1s, maxCpu: 1} # the machine is shared: grade the target alone
 thresholds: {backoff: off}
 `)
 	sum, _ := run(t, context.Background(), p, nil)
@@ -352,7 +353,7 @@ clients: {count: 1, retry: {policy: no-retry}}
 mock:
   rateLimit: {operation: "*", rate: 45, burst: 5, retryAfter: 1}
 slo: {p99: 5s, errorRate: 0.05, minAchieved: 0.8}
-generator: {maxLag: 1s}
+generator: {maxLag: 1s, maxCpu: 1}
 thresholds: {backoff: off}
 `)
 	sum, _ := run(t, context.Background(), p, nil)

@@ -224,9 +224,14 @@ func FuzzReplay(f *testing.F) {
 	sum := compactSummary(f)
 	f.Add(seed[loadgen.FileResults], seed[loadgen.FileAttempts], seed[loadgen.FileJournal], sum)
 	f.Add(seed[loadgen.FileResults][:100], firstLines(seed[loadgen.FileAttempts], 2), []byte("{}\n"), []byte("{"))
+	dir := writeRun(f, nil) // one folder per fuzzing process, its data files rewritten per input
 	f.Fuzz(func(t *testing.T, results, attempts, journal, summary []byte) {
-		dir := writeRun(t, map[string][]byte{loadgen.FileResults: results, loadgen.FileAttempts: attempts,
-			loadgen.FileJournal: journal, loadgen.FileSummary: summary})
+		for name, b := range map[string][]byte{loadgen.FileResults: results, loadgen.FileAttempts: attempts,
+			loadgen.FileJournal: journal, loadgen.FileSummary: summary} {
+			if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		sum, err := loadgen.Replay(dir)
 		if err != nil {
 			t.Fatalf("Replay: %v", err)

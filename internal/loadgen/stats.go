@@ -124,6 +124,26 @@ func notSentError(reason, detail string) error {
 	return errors.New(notSentMark + reason + ": " + detail)
 }
 
+// Marks of hits not sent in runs recorded before the accounting: a
+// suppressed hit's error text, and the header of a coalesced hit (then
+// recorded as the identical call's answer). Replay reads them as not sent.
+const (
+	legacySuppressedMark  = "suppressed by the client: "
+	legacyCoalescedHeader = "X-Harness-Coalesced"
+)
+
+// legacyNotSent is the reason of a hit an older run recorded as a result
+// although it was never sent, or "".
+func legacyNotSent(r *vegeta.Result) string {
+	switch {
+	case r.Code == 0 && strings.Contains(r.Error, legacySuppressedMark):
+		return NotSentQuiet
+	case r.Headers.Get(legacyCoalescedHeader) != "":
+		return NotSentCoalesced
+	}
+	return ""
+}
+
 // notSentReason returns the reason of a not-sent hit's error text, or "".
 func notSentReason(errText string) string {
 	i := strings.Index(errText, notSentMark)
@@ -395,6 +415,9 @@ func (a *aggregator) add(r *vegeta.Result, lag time.Duration) {
 	a.issued++
 	hi := ParseHit(r.Method, r.URL)
 	ns := notSentReason(r.Error)
+	if ns == "" {
+		ns = legacyNotSent(r)
+	}
 	key := ""
 	if ns == "" {
 		key = classify(r, a.interrupted)

@@ -60,6 +60,21 @@ func TestAggregatorCounts(t *testing.T) {
 			notSent:  map[string]int{NotSentQuiet: 1, NotSentInFlightCap: 1, NotSentCoalesced: 1},
 		},
 		{
+			name: "hits an older run recorded although not sent",
+			results: []*vegeta.Result{
+				hit(0, MixGet, 0, time.Millisecond, 200, ""),
+				hit(1, MixGet, time.Millisecond, 0, 0, "Get x: suppressed by the client: same request given up on"),
+				func() *vegeta.Result {
+					r := hit(2, MixGet, 2*time.Millisecond, time.Millisecond, 200, "")
+					r.Headers = http.Header{"X-Harness-Coalesced": {"1"}}
+					return r
+				}(),
+			},
+			want:     OpSummary{Requests: 1, Successes: 1, Suppressed: 1},
+			statuses: map[string]int{"200": 1},
+			notSent:  map[string]int{NotSentQuiet: 1, NotSentCoalesced: 1},
+		},
+		{
 			name:        "cancelled by an interrupt",
 			interrupted: true,
 			results: []*vegeta.Result{

@@ -39,6 +39,9 @@ const delayGet = `mock:
   faults: [{operation: getThreadNetworks, delayMs: 20, count: 0, probability: 1}]
 `
 
+// proofDuration is each proof run's length: 24 intervals of proofInterval.
+const proofDuration = "6s"
+
 // proofInterval is the interval the proof's time series are cut at: a
 // short run must give each operation enough intervals for the U test at
 // α = 0.01 after Holm's adjustment (about ten or more).
@@ -112,7 +115,7 @@ func parallelRuns(t *testing.T, mocks ...string) []string {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dir, err := loadRunErr(context.Background(), t, "4s", m)
+			dir, err := loadRunErr(context.Background(), t, proofDuration, m)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -244,7 +247,7 @@ func runPairs(t *testing.T, n int, mock string) [][2]string {
 				defer wg.Done()
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				dir, err := loadRunErr(context.Background(), t, "4s", m)
+				dir, err := loadRunErr(context.Background(), t, proofDuration, m)
 				mu.Lock()
 				defer mu.Unlock()
 				out[i][j] = dir
