@@ -14,10 +14,10 @@ import (
 	"github.com/alexa-harness/harness/internal/conform"
 )
 
-// jenkinsJUnitXSD is the JUnit schema of Jenkins' xUnit plugin (see
+// jenkinsJUnitXSD encodes the JUnit schema of Jenkins' xUnit plugin (see
 // testdata/README.md): what Jenkins validates a JUnit report against, and
 // a superset of what GitLab reads.
-const jenkinsJUnitXSD = "testdata/junit-10.xsd"
+const jenkinsJUnitXSD = "testdata/junit.xsd"
 
 // TestJUnitSchema: the scenario and coverage JUnit documents validate
 // against the Jenkins schema with xmllint, and every <testsuite> carries
@@ -79,4 +79,39 @@ func TestJUnitSchema(t *testing.T) {
 			t.Errorf("without a host: %v\n%s", err, b.String())
 		}
 	})
+}
+
+// TestJUnitSchemaBites: the schema refuses the mistakes Jenkins refuses, so
+// TestJUnitSchema's pass means something.
+func TestJUnitSchemaBites(t *testing.T) {
+	t.Parallel()
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("SKIPPED LOUDLY: xmllint is not installed, so the JUnit schema is NOT checked; install it with `apt-get install -y libxml2-utils`")
+	}
+	tests := []struct {
+		name, doc string
+		valid     bool
+	}{
+		{"minimal valid", `<testsuites><testsuite name="s" tests="1" failures="0" errors="0" time="0.5" timestamp="2026-12-01T08:30:00"><testcase name="c"/></testsuite></testsuites>`, true},
+		{"skipped on testsuites", `<testsuites skipped="1"><testsuite name="s" tests="1" failures="0" errors="0"/></testsuites>`, false},
+		{"testsuite without errors", `<testsuites><testsuite name="s" tests="1" failures="0"/></testsuites>`, false},
+		{"testsuite without name", `<testsuite tests="1" failures="0" errors="0"/>`, false},
+		{"time with an exponent", `<testsuite name="s" tests="1" failures="0" errors="0" time="1e-3"/>`, false},
+		{"testcase without name", `<testsuite name="s" tests="1" failures="0" errors="0"><testcase/></testsuite>`, false},
+		{"negative count", `<testsuite name="s" tests="-1" failures="0" errors="0"/>`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			file := filepath.Join(t.TempDir(), "junit.xml")
+			if err := os.WriteFile(file, []byte(tt.doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(xmllint, "--noout", "--schema", jenkinsJUnitXSD, file).CombinedOutput()
+			if valid := err == nil; valid != tt.valid {
+				t.Errorf("valid = %v, want %v: %s", valid, tt.valid, out)
+			}
+		})
+	}
 }

@@ -74,7 +74,7 @@ func writeLoadAccounting(b *strings.Builder, a loadgen.Accounting) {
 		if a.Planned == 0 {
 			return ""
 		}
-		return fmt.Sprintf(" (%.4g%%)", 100*float64(n)/float64(a.Planned))
+		return " (" + humanfmt.Percent(float64(n)/float64(a.Planned)) + ")"
 	}
 	fmt.Fprintf(b, "Hits: planned %d · sent %d%s · answered %d · not sent %d%s", a.Planned, a.Sent, share(a.Sent), a.Answered, a.NotSent, share(a.NotSent))
 	if a.NotSent > 0 {

@@ -66,7 +66,7 @@ func TestWriteLoad(t *testing.T) {
 				Knee:        &loadgen.Knee{Rate: 100, Step: 1, Cause: "generator", NextStep: 2, NextRate: 200, Why: "the generator could not drive it"},
 				HighestRate: 100,
 				Thresholds:  []loadgen.ThresholdResult{{Name: "maxNotSent", Limit: "≤ 1%", Actual: "40%"}}},
-			want: []string{"Hits: planned 1000 · sent 600 (60%) · answered 590 · not sent 400 (40%): behind-schedule 100, in-flight-cap 300",
+			want: []string{"Hits: planned 1000 · sent 600 (60 %) · answered 590 · not sent 400 (40 %): behind-schedule 100, in-flight-cap 300",
 				"only the requests that reached the target", "schedule lag p99 40ms, max 90ms (limit 10ms)", "machine CPU 100%", "in flight peak 8 of cap 8",
 				"raised from 1024", "GENERATOR SATURATED", "  - schedule lag p99 40ms > 10ms", "warning: hits in flight reached the cap 8",
 				"Error set", "503 Service Unavailable", "context deadline exceeded", "GENERATOR-LIMITED (not graded)",

@@ -634,6 +634,7 @@ type attackOutcome struct {
 	cpuOK     bool
 	machine   float64 // the machine's CPU use over the attack
 	cpuPeak   float64
+	fdWarned  bool
 	notes     []string
 }
 
@@ -757,6 +758,7 @@ loop:
 				}
 			}
 			_ = r.alog.flush()
+			r.warnFDs(&out)
 			r.progress(at, false)
 		case <-done:
 			done = nil
@@ -781,6 +783,19 @@ loop:
 		out.notes = append(out.notes, "results.bin could not be written in full: "+writeErr.Error())
 	}
 	return out
+}
+
+// warnFDs logs, once, that the hits in flight came within 20 % of the
+// file-descriptor limit.
+func (r *run) warnFDs(out *attackOutcome) {
+	if out.fdWarned || r.fd.Soft == 0 {
+		return
+	}
+	if n := r.disp.peak.Load() * int64(r.fdsPerHit()); n >= int64(r.fd.Soft)*8/10 {
+		out.fdWarned = true
+		r.log.Warn("hits in flight are close to the file-descriptor limit", "inFlightPeak", r.disp.peak.Load(),
+			"descriptorsPerHit", r.fdsPerHit(), "limit", r.fd.Soft, "cap", r.disp.maxInFlight)
+	}
 }
 
 // takeSkipped moves the hits the schedule skipped (in-flight cap) into the
@@ -1151,13 +1166,13 @@ func evaluate(p *Profile, sum *Summary) []ThresholdResult {
 	if lim := p.Thresholds.MaxNotSent; lim != nil && p.Pacer.Type != "max" && sum.Accounting.Planned > 0 {
 		a := sum.Accounting
 		gen := a.NotSentReasons[NotSentBehind] + a.NotSentReasons[NotSentInFlightCap]
-		actual := fmt.Sprintf("%.4g%% (%d of %d planned", a.GeneratorShare*100, gen, a.Planned)
+		actual := fmt.Sprintf("%s (%s of %s planned", humanfmt.Percent(a.GeneratorShare), humanfmt.Count(gen), humanfmt.Count(a.Planned))
 		for _, k := range []string{NotSentBehind, NotSentInFlightCap} {
 			if n := a.NotSentReasons[k]; n > 0 {
 				actual += fmt.Sprintf("; %s %d", k, n)
 			}
 		}
-		out = append(out, ThresholdResult{Name: "maxNotSent", Limit: fmt.Sprintf("≤ %.4g%%", *lim*100),
+		out = append(out, ThresholdResult{Name: "maxNotSent", Limit: "≤ " + humanfmt.Percent(*lim),
 			Actual: actual + ")", Pass: a.GeneratorShare <= *lim})
 	}
 	if p.Thresholds.MinRate > 0 {

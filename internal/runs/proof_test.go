@@ -231,8 +231,9 @@ func TestCompareFlagsInjectedDelay(t *testing.T) {
 const NoisePairsVar = "HARNESS_NOISE_PAIRS"
 
 // runPairs runs n pairs of load runs (baseline with no fault, candidate
-// with mock), each pair at the same time and up to five pairs at once,
-// and returns the pairs' folders.
+// with mock), the two runs of a pair at the same time, so that both see the
+// same load on the machine, and up to five pairs at once; it returns the
+// pairs' folders.
 func runPairs(t *testing.T, n int, mock string) [][2]string {
 	t.Helper()
 	out := make([][2]string, n)
@@ -241,12 +242,14 @@ func runPairs(t *testing.T, n int, mock string) [][2]string {
 	var mu sync.Mutex
 	var errs []error
 	for i := range n {
+		sem <- struct{}{}
+		var pair sync.WaitGroup
 		for j, m := range []string{"", mock} {
 			wg.Add(1)
+			pair.Add(1)
 			go func() {
 				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
+				defer pair.Done()
 				dir, err := loadRunErr(context.Background(), t, proofDuration, m)
 				mu.Lock()
 				defer mu.Unlock()
@@ -254,6 +257,7 @@ func runPairs(t *testing.T, n int, mock string) [][2]string {
 				errs = append(errs, err)
 			}()
 		}
+		go func() { pair.Wait(); <-sem }()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
