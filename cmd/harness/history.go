@@ -7,9 +7,11 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -52,7 +54,7 @@ func (h *historyFlags) recordRun(ctx context.Context, st *globalState, dir strin
 		return err
 	}
 	defer store.Close()
-	id, err := runs.Record(ctx, store, dir, currentEnv(st))
+	id, err := runs.Record(ctx, store, dir, currentEnv(ctx, st))
 	switch {
 	case errors.Is(err, runs.ErrPartial), errors.Is(err, runs.ErrDamaged):
 		fmt.Fprintf(w, "history: %v\n", err)
@@ -65,11 +67,30 @@ func (h *historyFlags) recordRun(ctx context.Context, st *globalState, dir strin
 }
 
 // currentEnv is where this process runs (runs.BuildEnv): the host, the
-// binary's build info and $HARNESS_GIT_REVISION.
-func currentEnv(st *globalState) history.Env {
+// binary's build info and $HARNESS_GIT_REVISION; when neither gives a git
+// revision (a binary built with -buildvcs=false, go run), the HEAD of the
+// git work tree the harness runs in (gitHead), if any.
+func currentEnv(ctx context.Context, st *globalState) history.Env {
 	info, _ := debug.ReadBuildInfo()
 	host, _ := os.Hostname()
-	return runs.BuildEnv(info, host, st.LookupEnv)
+	env := runs.BuildEnv(info, host, st.LookupEnv)
+	if env.GitRevision == "" {
+		env.GitRevision = gitHead(ctx)
+	}
+	return env
+}
+
+// gitHead returns "git rev-parse HEAD" in the current directory, "" when
+// git is missing, this is no work tree, or it takes over two seconds.
+func gitHead(ctx context.Context) string {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--verify", "-q", "HEAD").Output()
+	rev := strings.TrimSpace(string(out))
+	if err != nil || len(rev) < 7 || len(rev) > 64 || strings.Trim(rev, "0123456789abcdef") != "" {
+		return ""
+	}
+	return rev
 }
 
 // openHistory opens the history database at path, or at the default path
@@ -200,7 +221,7 @@ database; 3 the database could not be read or written; 4 record: the run is part
 					return err
 				}
 				defer store.Close()
-				id, err := runs.Record(ctx, store, args[1], currentEnv(st))
+				id, err := runs.Record(ctx, store, args[1], currentEnv(ctx, st))
 				if err != nil {
 					return withCode(runErrCode(err), err)
 				}

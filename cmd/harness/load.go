@@ -27,6 +27,8 @@ func newLoadCmd(st *globalState) *cobra.Command {
 		maxRate     float64
 		metricsAddr string
 		overwrite   bool
+		shardFlag   string
+		startAtFlag string
 	)
 	cmd := &cobra.Command{
 		Use:   "load --profile FILE [--out DIR] [--rate R] [--duration D]",
@@ -62,6 +64,10 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 			if maxRate < 0 {
 				return usagef("load: --max-rate must be > 0 (got %g)", maxRate)
 			}
+			shard, startAt, err := parseShardFlags(cmd, shardFlag, startAtFlag, time.Now())
+			if err != nil {
+				return err
+			}
 			prof, raw, err := loadgen.LoadProfile(profilePath)
 			if err != nil {
 				return withCode(ExitUsage, err)
@@ -75,7 +81,7 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 			sum, err := loadgen.Run(cmd.Context(), loadgen.Options{
 				Profile: prof, ProfileFile: profilePath, ProfileRaw: raw, OutDir: out,
 				Rate: rate, Duration: duration, AllowReal: allowReal, MaxRate: maxRate, Getenv: st.Getenv, MetricsAddr: metricsAddr,
-				OnProgress: pr.update, ProgressEvery: pr.every,
+				OnProgress: pr.update, ProgressEvery: pr.every, Shard: shard, StartAt: startAt,
 			})
 			pr.stop()
 			if err != nil {
@@ -101,7 +107,9 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 	f.Float64Var(&rate, "rate", 0, "override the pacer's rate, hits/s (ramps and sines are scaled)")
 	f.DurationVar(&duration, "duration", 0, "override the profile's duration, e.g. 30s")
 	f.BoolVar(&allowReal, "allow-real", false, "permit a target that is not on loopback (needs --max-rate)")
-	f.Float64Var(&maxRate, "max-rate", 0, "with --allow-real: refuse a profile whose peak rate exceeds this, hits/s")
+	f.Float64Var(&maxRate, "max-rate", 0, "with --allow-real: refuse a profile whose peak rate exceeds this, hits/s (with --shard: the cap on the total across shards)")
+	f.StringVar(&shardFlag, "shard", "", "run shard I of N (0-based, 0 ≤ I < N): 1/N of the rate, own clients and data; merge with harness merge")
+	f.StringVar(&startAtFlag, "start-at", "", "start the attack at this RFC 3339 UTC time (e.g. 2026-12-01T12:00:00Z), the same for every shard")
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics at HOST:PORT/metrics during the run (\":PORT\" binds loopback)")
 	return cmd
 }

@@ -46,6 +46,14 @@ type Options struct {
 	AllowReal bool
 	MaxRate   float64
 
+	// Shard, when set, runs shard Index of Count of the run (shard.go):
+	// every Count-th hit of the schedule, its own simulated clients and
+	// data; MaxRate is then the cap on the total across shards, and this
+	// shard checks its share. StartAt, when set, is when the attack starts
+	// (after the setup), so that shards' schedules line up.
+	Shard   Shard
+	StartAt time.Time
+
 	Getenv func(string) string // environment for target env (empty when nil; the CLI passes the process's)
 	Logger *slog.Logger        // progress and setup notes (discard when nil)
 
@@ -349,7 +357,11 @@ func peakRate(s Schedule, d time.Duration) float64 {
 // which case Summary.Interrupted is set. Errors are *UsageError for bad
 // options or profiles, other errors when the run could not be carried out.
 func Run(ctx context.Context, o Options) (*Summary, error) {
-	prof, err := o.Effective()
+	total, err := o.Effective()
+	if err != nil {
+		return nil, err
+	}
+	prof, sched, err := o.Shard.plan(total) // the whole run's when unsharded
 	if err != nil {
 		return nil, err
 	}
@@ -362,10 +374,6 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			return nil, &UsageError{err}
 		}
 		o.MetricsAddr = addr
-	}
-	sched, err := NewSchedule(prof.Pacer, 0)
-	if err != nil {
-		return nil, &UsageError{err}
 	}
 	r := &run{opts: o, prof: prof, sched: newClockedSchedule(sched), log: o.Logger}
 	if r.log == nil {
@@ -384,6 +392,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, fmt.Errorf("loadgen: output directory: %w", err)
 	}
 	if err := r.writeProfile(); err != nil {
+		return nil, err
+	}
+	if err := o.Shard.write(o.OutDir, total, o.StartAt, o.ProfileFile); err != nil {
 		return nil, err
 	}
 	return r.execute(ctx)
@@ -420,8 +431,8 @@ func (r *run) resolveTarget() error {
 			return &UsageError{fmt.Errorf("target env points at a real (non-loopback) endpoint; refusing without --allow-real and --max-rate")}
 		case r.opts.MaxRate <= 0:
 			return &UsageError{fmt.Errorf("--allow-real needs --max-rate R (a cap on the offered rate, requests per second)")}
-		case peak > r.opts.MaxRate:
-			return &UsageError{fmt.Errorf("the profile's peak rate %.4g/s exceeds --max-rate %.4g/s; lower --rate or raise --max-rate", peak, r.opts.MaxRate)}
+		case r.opts.Shard.checkCap(peak, r.opts.MaxRate) != nil:
+			return &UsageError{r.opts.Shard.checkCap(peak, r.opts.MaxRate)}
 		}
 	}
 	if r.cfg.SkillID == "" && r.prof.Mix[MixSkillCredentials] > 0 {
@@ -473,7 +484,19 @@ func (r *run) journalSize() int {
 	}
 	setup := r.prof.Clients.Count * (2 + *r.prof.Data.Preload)
 	n := int(float64(r.plannedHits())*attempts*pages) + setup + 1000
-	return min(max(n, 10000), 400000)
+	return min(max(n, 10000), r.complianceCap(400000))
+}
+
+// complianceCap bounds what the run keeps in memory for back-off
+// grading (the mock's journal, the attempts kept): the given bound when
+// back-off compliance is required, 100,000 when it is only reported, so
+// that a run sending at the generator's limit stays within its memory
+// budget (the verdict says when a view filled up).
+func (r *run) complianceCap(required int) int {
+	if r.prof.Thresholds.Backoff == BackoffRequired {
+		return required
+	}
+	return min(required, 100000)
 }
 
 func (r *run) execute(ctx context.Context) (*Summary, error) {
@@ -521,6 +544,9 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := awaitStart(ctx, r.opts.StartAt, time.Now, time.After); err != nil {
+		return nil, err
+	}
 	r.log.Info("simulated clients ready", "clients", len(sims), "policy", policy.Name())
 	out := r.attack(ctx, bg, sims, rw)
 	out.notes = append(notes, out.notes...)
@@ -559,7 +585,7 @@ func (r *run) openOutputs() (*resultWriter, func(), error) {
 	keep := r.prof.Thresholds.Backoff != BackoffOff
 	limit := r.opts.EventLimit
 	if limit <= 0 {
-		limit = 300000
+		limit = r.complianceCap(300000)
 	}
 	alog, err := newAttemptLog(r.opts.OutDir, keep, limit)
 	if err != nil {
@@ -694,7 +720,7 @@ func (r *run) newAttacker(sims []*simClient, stop context.Context) *vegeta.Attac
 // newTargeter is the run's seeded operation mix over its simulated clients.
 func (r *run) newTargeter() *Targeter {
 	return NewTargeter(TargeterConfig{
-		Mix: r.prof.Mix, Clients: r.prof.Clients.Count, Seed: r.prof.Data.Seed,
+		Mix: r.prof.Mix, Clients: r.prof.Clients.Count, Seed: r.prof.Data.Seed, Shard: r.opts.Shard,
 		PageSize: r.prof.Data.PageSize, Preload: *r.prof.Data.Preload, Endpoints: r.ep,
 		Grant:   TokenGrant{ClientID: r.cfg.ClientID, ClientSecret: r.cfg.ClientSecret.Reveal(), RefreshToken: r.cfg.CustomerRefreshToken.Reveal()},
 		SkillID: r.cfg.SkillID,
@@ -1323,7 +1349,7 @@ func (r *run) setupClient(ctx context.Context, i int) (*simClient, [2]string, er
 		}
 		gen := NewDataGen(r.prof.Data.Seed)
 		for j := range *r.prof.Data.Preload {
-			if err := sc.pager.CreateThreadNetworkRaw(ctx, gen.PreloadNetwork(i, j)); err != nil && !errors.Is(err, clients.ErrConflict) {
+			if err := sc.pager.CreateThreadNetworkRaw(ctx, gen.PreloadNetwork(r.opts.Shard.Client(i), j)); err != nil && !errors.Is(err, clients.ErrConflict) {
 				return nil, toks, fmt.Errorf("client %d: preload network %d: %w", i, j, err)
 			}
 		}

@@ -110,6 +110,7 @@ type Targeter struct {
 	preload  int
 	grant    TokenGrant
 	skillID  string
+	shard    Shard
 }
 
 // TargeterConfig configures NewTargeter.
@@ -122,12 +123,15 @@ type TargeterConfig struct {
 	Endpoints Endpoints
 	Grant     TokenGrant // for token hits
 	SkillID   string
+	// Shard maps the shard's clients and created networks to the whole
+	// run's (Shard.Client, Shard.Global), so no two shards share data.
+	Shard Shard
 }
 
 // NewTargeter returns a Targeter for a validated mix.
 func NewTargeter(c TargeterConfig) *Targeter {
 	t := &Targeter{
-		rng:      rand.New(rand.NewPCG(uint64(c.Seed), 0x5eed)),
+		rng:      rand.New(rand.NewPCG(uint64(c.Seed), 0x5eed^c.Shard.rngStream())),
 		clients:  max(1, c.Clients),
 		gets:     make([]uint64, max(1, c.Clients)),
 		data:     NewDataGen(c.Seed),
@@ -136,9 +140,10 @@ func NewTargeter(c TargeterConfig) *Targeter {
 		preload:  c.Preload,
 		grant:    c.Grant,
 		skillID:  c.SkillID,
+		shard:    c.Shard,
 	}
 	for i := range t.clients {
-		t.pans = append(t.pans, t.data.PreloadPan(i))
+		t.pans = append(t.pans, t.data.PreloadPan(c.Shard.Client(i)))
 	}
 	for _, op := range MixOperations() {
 		if w := c.Mix[op]; w > 0 {
@@ -193,7 +198,7 @@ func (t *Targeter) build(tgt *vegeta.Target, op string, c int, n uint64) error {
 	case MixCreate:
 		tgt.Method = http.MethodPut
 		tgt.URL = t.ep.Locker + contract.ThreadNetworksPath + fragment(op, c)
-		tgt.Body = t.data.CreateNetwork(n)
+		tgt.Body = t.data.CreateNetwork(t.shard.Global(n))
 		tgt.Header = http.Header{"Content-Type": {"application/json"}}
 	case MixGet, MixGetAllPages:
 		// get: the n-th get of client c varies maxResults (1–100) and the
@@ -206,7 +211,7 @@ func (t *Targeter) build(tgt *vegeta.Target, op string, c int, n uint64) error {
 		if op == MixGet {
 			size = 1 + int(n%100)
 			if j := int(n/100) % (t.preload + 1); j > 0 {
-				name = PreloadName(c, j-1)
+				name = PreloadName(t.shard.Client(c), j-1)
 			}
 		}
 		var b strings.Builder
