@@ -56,6 +56,7 @@ or damaged (harness report: no verdict on what could not be read); 130 interrupt
 		newReportCmd(),
 		newCertifyCmd(st), newAdapterCmd(st),
 		newHistoryCmd(st), newCompareCmd(st),
+		newMergeCmd(),
 	)
 	return root
 }

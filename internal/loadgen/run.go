@@ -382,8 +382,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if prof.Thresholds.Backoff == BackoffRequired && !prof.Clients.Coalesce {
 		r.notes = append(r.notes, "back-off compliance is required but clients.coalesce is off: identical calls of one client that overlap (the open model sends them) may read as early retries")
 	}
-	if o.Rate > 0 && o.Profile.Thresholds.MinRate > 0 && prof.Thresholds.MinRate != o.Profile.Thresholds.MinRate {
-		r.notes = append(r.notes, fmt.Sprintf("--rate %g scaled thresholds.minRate from %g/s to %.4g/s", o.Rate, o.Profile.Thresholds.MinRate, prof.Thresholds.MinRate))
+	if o.Rate > 0 && o.Profile.Thresholds.MinRate > 0 && total.Thresholds.MinRate != o.Profile.Thresholds.MinRate {
+		r.notes = append(r.notes, fmt.Sprintf("--rate %g scaled thresholds.minRate from %g/s to %.4g/s", o.Rate, o.Profile.Thresholds.MinRate, total.Thresholds.MinRate))
 	}
 	if err := r.resolveTarget(); err != nil {
 		return nil, err

@@ -576,6 +576,15 @@ thresholds: {backoff: off}
 	if err := json.Unmarshal(raw, &saved); err != nil || saved.Accounting.Planned != a.Planned || saved.Accounting.NotSent != a.NotSent || saved.Verdict != sum.Verdict {
 		t.Errorf("summary.json accounting %+v verdict %q (err %v), want %+v %q", saved.Accounting, saved.Verdict, err, a, sum.Verdict)
 	}
+	// Re-rendered, the run reads the same: its accounting and a saturated generator.
+	re, err := loadgen.Replay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if re.Accounting.Planned != a.Planned || re.Accounting.Sent != a.Sent || re.Accounting.NotSent != a.NotSent ||
+		re.All.Requests != sum.All.Requests || re.Generator == nil || !re.Generator.Saturated || re.Verdict == "PASS" {
+		t.Errorf("replayed accounting %+v, %d requests, verdict %q; want %+v, %d requests, saturated", re.Accounting, re.All.Requests, re.Verdict, a, sum.All.Requests)
+	}
 }
 
 // TestLiveMetrics: --metrics-addr ":PORT" serves the run's Prometheus

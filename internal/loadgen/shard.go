@@ -68,6 +68,9 @@ func ParseShard(s string) (Shard, error) {
 		return Shard{}, fmt.Errorf("--shard %q: I and N must be whole numbers, e.g. 0/4", s)
 	}
 	sh := Shard{Index: i, Count: n}
+	if n < 1 { // Validate reads the zero value as unsharded
+		return Shard{}, fmt.Errorf("--shard %q: the shard count N must be 1 to %d (got %d)", s, MaxShards, n)
+	}
 	if err := sh.Validate(); err != nil {
 		return Shard{}, fmt.Errorf("--shard %q: %w", s, err)
 	}
@@ -81,9 +84,9 @@ func (s Shard) Validate() error {
 	case s == Shard{}:
 		return nil
 	case s.Count < 1 || s.Count > MaxShards:
-		return fmt.Errorf("N must be 1 to %d (got %d)", MaxShards, s.Count)
+		return fmt.Errorf("the shard count N must be 1 to %d (got %d)", MaxShards, s.Count)
 	case s.Index < 0 || s.Index >= s.Count:
-		return fmt.Errorf("I must be 0 to N-1 = %d: shards are numbered from 0, as JOB_COMPLETION_INDEX is (got %d)", s.Count-1, s.Index)
+		return fmt.Errorf("the shard index I must be 0 to N-1 = %d: shards are numbered from 0, as JOB_COMPLETION_INDEX is (got %d)", s.Count-1, s.Index)
 	}
 	return nil
 }
@@ -162,6 +165,9 @@ func (s Shard) plan(total *Profile) (*Profile, Schedule, error) {
 		return nil, nil, &UsageError{fmt.Errorf("--shard: %w", err)}
 	}
 	n := float64(s.Count)
+	if total.SLO != nil && total.SLO.StopOnBreach {
+		return nil, nil, &UsageError{errors.New("slo.stopOnBreach cannot be used with --shard: a shard sees only its share of the load, so it cannot tell when the whole ramp misses the SLO; set it to false and read the knee from the merged run (harness merge)")}
+	}
 	if total.Clients.Count < s.Count {
 		return nil, nil, &UsageError{fmt.Errorf("clients.count %d is below the %d shards: each shard needs simulated clients of its own (clients.count counts the whole run's); raise clients.count to at least %d",
 			total.Clients.Count, s.Count, s.Count)}
@@ -191,7 +197,7 @@ func (s Shard) plan(total *Profile) (*Profile, Schedule, error) {
 	if p.Pacer.Workers > 0 {
 		p.Pacer.Workers = max(1, (p.Pacer.Workers+s.Count-1)/s.Count)
 	}
-	return p, &shardSchedule{whole: sched, i: uint64(s.Index), n: uint64(s.Count)}, nil
+	return p, &shardSchedule{whole: sched, i: uint64(s.Index), n: uint64(s.Count), end: total.Duration.D()}, nil
 }
 
 // shardSchedule is shard i of n of a whole schedule: its hit k is the whole
@@ -200,6 +206,10 @@ func (s Shard) plan(total *Profile) (*Profile, Schedule, error) {
 type shardSchedule struct {
 	whole Schedule
 	i, n  uint64
+	// end is the run's duration: no hit due after it is sent, so that the
+	// shards together send exactly the hits the whole schedule plans
+	// (vegeta would send one more per shard, due just after the end).
+	end time.Duration
 }
 
 // Hits is the shard's hits due by t: #{k : i + n·k + 1 ≤ H(t)}, as a
@@ -222,7 +232,7 @@ func (s *shardSchedule) Rate(t time.Duration) float64 { return s.whole.Rate(t) /
 // due goes now, the next waits for its time.
 func (s *shardSchedule) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
 	due := s.Due(hits)
-	if due == time.Duration(math.MaxInt64) {
+	if due == time.Duration(math.MaxInt64) || (s.end > 0 && due > s.end) {
 		return 0, true
 	}
 	if due <= elapsed {
@@ -358,20 +368,31 @@ func ReadShardInfo(dir string) (*ShardInfo, error) {
 		}
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	info, err := ParseShardInfo(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return info, nil
+}
+
+// ParseShardInfo parses shard.json, refusing what a shard run never
+// writes: another schema, a shard out of bounds, a profile that does not
+// hash to its profileHash.
+func ParseShardInfo(b []byte) (*ShardInfo, error) {
 	var info ShardInfo
 	if err := json.Unmarshal(b, &info); err != nil {
-		return nil, fmt.Errorf("%s: damaged: %w", path, err)
+		return nil, fmt.Errorf("damaged: %w", err)
 	}
 	switch {
 	case info.Schema != ShardSchema:
-		return nil, fmt.Errorf("%s: schema %q, want %q", path, info.Schema, ShardSchema)
+		return nil, fmt.Errorf("schema %q, want %q", info.Schema, ShardSchema)
 	case !info.Sharded():
-		return nil, fmt.Errorf("%s: no shard count", path)
+		return nil, errors.New("no shard count")
 	case ProfileHash(info.Profile) != info.ProfileHash:
-		return nil, fmt.Errorf("%s: damaged: its profile does not hash to its profileHash", path)
+		return nil, errors.New("damaged: its profile does not hash to its profileHash")
 	}
 	if err := info.Shard.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: shard %s: %w", path, info.Shard, err)
+		return nil, fmt.Errorf("shard %s: %w", info.Shard, err)
 	}
 	return &info, nil
 }

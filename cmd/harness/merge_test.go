@@ -1,0 +1,70 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestShardFlagsAndMerge: --shard and --start-at refuse bad values (exit 2)
+// before anything starts; two shards of smoke (each with its embedded mock)
+// run at one start, merge into one run that harness report reads, and merge
+// refuses an incomplete set of shards (exit 2, naming the missing one).
+func TestShardFlagsAndMerge(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	smoke := "../../profiles/smoke.yaml"
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--shard", "4/4"}, "--shard \"4/4\""},
+		{[]string{"--shard", "$(JOB_COMPLETION_INDEX)/4"}, "whole numbers"},
+		{[]string{"--start-at", "SET-START-AT-RFC3339-UTC"}, "placeholder"},
+		{[]string{"--start-at", "2020-01-01T00:00:00Z"}, "in the past"},
+		{[]string{"--shard", "0/5", "--duration", "1s", "--out", filepath.Join(dir, "too-many")}, "clients.count 4 is below the 5 shards"},
+	} {
+		args := append([]string{"load", "--profile", smoke}, tt.args...)
+		code, _, errs := runHarness(t, nil, args...)
+		if code != ExitUsage || !strings.Contains(errs, tt.want) {
+			t.Errorf("%v: exit %d, want 2 with %q\nstderr: %s", tt.args, code, tt.want, errs)
+		}
+	}
+
+	startAt := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
+	shards := []string{filepath.Join(dir, "shard-0"), filepath.Join(dir, "shard-1")}
+	var wg sync.WaitGroup
+	codes := make([]int, 2)
+	logs := make([]string, 2)
+	for i, d := range shards {
+		wg.Go(func() {
+			codes[i], _, logs[i] = runHarness(t, nil, "load", "--profile", smoke, "--duration", "2s",
+				"--shard", []string{"0/2", "1/2"}[i], "--start-at", startAt, "--out", d)
+		})
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != ExitOK && c != ExitFailed {
+			t.Fatalf("shard %d/2: exit %d\n%s", i, c, logs[i])
+		}
+	}
+	merged := filepath.Join(dir, "merged")
+	code, out, errs := runHarness(t, nil, append(append([]string{"merge"}, shards...), "--out", merged)...)
+	if (code != ExitOK && code != ExitFailed) || !strings.Contains(out, "Result:") || !strings.Contains(out, "merged from 2 shards") {
+		t.Fatalf("merge: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	rcode, rout, rerrs := runHarness(t, nil, "report", merged)
+	if rcode != code || !strings.Contains(rout, "Result:") {
+		t.Errorf("report of the merged run: exit %d (merge %d)\n%s\n%s", rcode, code, rout, rerrs)
+	}
+	code, _, errs = runHarness(t, nil, "merge", shards[0], "--out", filepath.Join(dir, "half"))
+	if code != ExitUsage || !strings.Contains(errs, "shard 1/2 missing") {
+		t.Errorf("merge of one shard of two: exit %d, want 2 naming shard 1/2\n%s", code, errs)
+	}
+	code, _, errs = runHarness(t, nil, "merge", shards[0], shards[1])
+	if code != ExitUsage || !strings.Contains(errs, "--out DIR is required") {
+		t.Errorf("merge without --out: exit %d\n%s", code, errs)
+	}
+}
