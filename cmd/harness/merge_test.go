@@ -33,14 +33,14 @@ func TestShardFlagsAndMerge(t *testing.T) {
 		}
 	}
 
-	startAt := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339Nano)
+	startAt := time.Now().Add(500 * time.Millisecond).UTC().Format(time.RFC3339Nano)
 	shards := []string{filepath.Join(dir, "shard-0"), filepath.Join(dir, "shard-1")}
 	var wg sync.WaitGroup
 	codes := make([]int, 2)
 	logs := make([]string, 2)
 	for i, d := range shards {
 		wg.Go(func() {
-			codes[i], _, logs[i] = runHarness(t, nil, "load", "--profile", smoke, "--duration", "2s",
+			codes[i], _, logs[i] = runHarness(t, nil, "load", "--profile", smoke, "--duration", "1s",
 				"--shard", []string{"0/2", "1/2"}[i], "--start-at", startAt, "--out", d)
 		})
 	}

@@ -46,6 +46,7 @@ type dispatcher struct {
 	maxInFlight int64
 	inFlight    atomic.Int64
 	peak        atomic.Int64
+	series      *series // counts each hit offered, when it is issued (nil: none)
 }
 
 // admit counts a hit in flight, or refuses it over the cap; done ends it.
@@ -65,6 +66,7 @@ func (d *dispatcher) RoundTrip(req *http.Request) (*http.Response, error) {
 	if hi.Client < 0 || hi.Client >= len(d.clients) {
 		return nil, fmt.Errorf("loadgen: hit without a valid simulated client (fragment %q)", req.URL.Fragment)
 	}
+	d.series.offer(hi.Op, 1)
 	if !d.admit() {
 		return nil, notSentError(NotSentInFlightCap, strconv.FormatInt(d.maxInFlight, 10)+" hits already in flight (generator.maxInFlight)")
 	}

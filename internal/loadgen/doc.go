@@ -43,7 +43,8 @@
 //   - get-all-pages is one hit that walks every page (nextToken) of a query;
 //     its latency is the whole walk, and each page is its own attempt chain.
 //   - Nothing lost: results.bin (vegeta's gob encoding, every hit sent),
-//     attempts.jsonl and the profile are written as the run goes, so an
+//     attempts.jsonl, timeseries.jsonl (one interval a second, per
+//     operation and for all) and the profile are written as the run goes, so an
 //     interrupted run can be re-rendered with Replay; summary.json is
 //     written at the end, even after Ctrl-C.
 //

@@ -29,6 +29,8 @@ const (
 	FileAttempts = "attempts.jsonl" // clients.Attempt per line, as they happen
 	FileJournal  = "journal.jsonl"  // the mock's journal (target mock), at the end
 	FileSummary  = "summary.json"   // Summary, at the end (also after Ctrl-C)
+	// timeseries.FileName (timeseries.jsonl): one interval a second, as
+	// each closes (see series.go).
 )
 
 // resultWriter streams results to results.bin.

@@ -260,6 +260,7 @@ type run struct {
 	notSent   atomic.Int64
 	disp      *dispatcher
 	metrics   *liveMetrics // nil unless Options.MetricsAddr
+	series    *series      // timeseries.jsonl (nil when it could not be created)
 	lastDue   float64      // hits due already counted in metrics.planned
 	fd        FDLimit
 	notes     []string // from option handling (e.g. --rate scaling minRate)
@@ -739,6 +740,12 @@ func (r *run) attack(ctx, bg context.Context, sims []*simClient, rw *resultWrite
 	meter, runMeter := newCPUMeter(attackStart), newCPUMeter(attackStart)
 	r.log.Info("attack started", "pacer", r.sched.String(), "duration", planned, "out", r.opts.OutDir,
 		"maxInFlight", r.disp.maxInFlight, "fdLimit", r.fd.Soft)
+	if ts, err := newSeries(r.opts.OutDir, attackStart, r.secrets()); err != nil {
+		out.notes = append(out.notes, "no time series: "+err.Error())
+	} else {
+		r.series = ts
+		r.disp.series = ts
+	}
 	results := atk.Attack(r.newTargeter().Targeter(), r.sched, planned, r.prof.Name)
 
 	// One tick a second at most: CPU samples (the steps' generator health),
@@ -785,6 +792,7 @@ loop:
 			}
 			_ = r.alog.flush()
 			r.warnFDs(&out)
+			r.series.cut(now)
 			r.progress(at, false)
 		case <-done:
 			done = nil
@@ -829,6 +837,8 @@ func (r *run) warnFDs(out *attackOutcome) {
 func (r *run) takeSkipped(agg *aggregator) {
 	for _, sr := range r.sched.takeSkipped() {
 		agg.skip(sr.From, sr.To, NotSentInFlightCap)
+		r.series.offer(noOperation, int64(sr.To-sr.From))
+		r.series.notSent(noOperation, NotSentInFlightCap, int64(sr.To-sr.From))
 		r.notSent.Add(int64(sr.To - sr.From))
 		if r.metrics != nil {
 			r.metrics.notSent.WithLabelValues(NotSentInFlightCap).Add(float64(sr.To - sr.From))
@@ -900,6 +910,15 @@ func (r *run) summarize(bg context.Context, started time.Time, policy string, ou
 	}
 	sum.Compliance = gradeCompliance(r.prof, events, dropped, journal, haveJournal, r.prof.Target == TargetMock, jsize)
 	sum.Accounting = r.account(out)
+	for _, reason := range []string{NotSentBehind, NotSentStopped} {
+		if n := sum.Accounting.NotSentReasons[reason]; n > 0 {
+			r.series.offer(noOperation, n)
+			r.series.notSent(noOperation, reason, n)
+		}
+	}
+	if err := r.series.close(time.Now()); err != nil {
+		sum.Notes = append(sum.Notes, "timeseries.jsonl could not be written in full: "+err.Error())
+	}
 	sum.Generator = r.health(out)
 	sum.Generator.behind(sum.Accounting)
 	finish(sum, r.prof, out.agg)
@@ -1087,6 +1106,11 @@ func (r *run) record(res *vegeta.Result, agg *aggregator) bool {
 	res.Body = nil
 	res.Headers = keepHeaders(res.Headers)
 	agg.add(res, lag)
+	if ns := notSentReason(res.Error); ns != "" {
+		r.series.notSent(ParseHit(res.Method, res.URL).Op, ns, 1)
+	} else {
+		r.series.record(ParseHit(res.Method, res.URL).Op, intended, sent, res.Latency, int(res.Code), res.Error)
+	}
 	if r.metrics != nil {
 		ns, status := notSentReason(res.Error), ""
 		if ns == "" {
@@ -1410,4 +1434,16 @@ func (r *run) applyMock(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// secrets are the run's known secrets, kept out of the time series' error
+// texts.
+func (r *run) secrets() []string {
+	var out []string
+	for _, s := range []string{r.cfg.ClientSecret.Reveal(), r.cfg.CustomerRefreshToken.Reveal(), r.cfg.CustomerBRefreshToken.Reveal(), r.cfg.AccessToken.Reveal()} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/alexa-harness/harness/internal/compliance"
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/loadgen"
+	"github.com/alexa-harness/harness/internal/timeseries"
 	"github.com/alexa-harness/harness/reports"
 )
 
@@ -345,8 +346,8 @@ thresholds: {backoff: off}
 func TestKneeOnTheTarget(t *testing.T) {
 	t.Parallel()
 	p := profile(t, `
-duration: 3s
-pacer: {type: step, start: 20, step: 20, every: 1s}
+duration: 2400ms
+pacer: {type: step, start: 20, step: 20, every: 800ms}
 mix: {get: 1}
 data: {preload: 1}
 clients: {count: 1, retry: {policy: no-retry}}
@@ -599,7 +600,7 @@ func TestLiveMetrics(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	p := profile(t, `
-duration: 2s
+duration: 1s
 pacer: {type: constant, rate: 50}
 mix: {get: 1}
 data: {preload: 1}
@@ -612,7 +613,7 @@ thresholds: {backoff: off}
 	sum, _ := run(t, context.Background(), p, func(o *loadgen.Options) {
 		o.MetricsAddr = fmt.Sprintf(":%d", port)
 		o.OnProgress = func(pr loadgen.Progress) {
-			if pr.Done || pr.Elapsed < time.Second {
+			if pr.Done || pr.Elapsed < 400*time.Millisecond {
 				return
 			}
 			resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
@@ -636,5 +637,51 @@ thresholds: {backoff: off}
 	}
 	if !slices.ContainsFunc(sum.Notes, func(n string) bool { return strings.Contains(n, fmt.Sprintf("127.0.0.1:%d/metrics", port)) }) {
 		t.Errorf("notes %v do not say where the metrics were served (loopback)", sum.Notes)
+	}
+}
+
+// TestTimeSeriesAccounts: the run streams timeseries.jsonl, one interval a
+// second: its "all" rows add up to the summary's accounting (offered =
+// planned, sent, not sent by reason), per operation rows are there, and
+// each interval was written as it closed (an interrupted run keeps them).
+func TestTimeSeriesAccounts(t *testing.T) {
+	t.Parallel()
+	p := profile(t, `
+duration: 1s
+pacer: {type: constant, rate: 2000}
+mix: {get: 3, skill-credentials: 1}
+data: {preload: 1}
+clients: {count: 2}
+generator: {maxInFlight: 4}
+thresholds: {backoff: off}
+`)
+	sum, dir := run(t, context.Background(), p, nil)
+	_, ivs, err := timeseries.Read(filepath.Join(dir, timeseries.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var offered, sent, notSent int64
+	reasons := map[string]int64{}
+	ops := map[string]bool{}
+	rows := 0
+	for _, iv := range ivs {
+		ops[iv.Operation] = true
+		if iv.Operation != timeseries.AllOperations {
+			continue
+		}
+		rows++
+		offered += iv.Offered
+		sent += iv.Sent
+		notSent += iv.NotSent
+		for k, n := range iv.NotSentReasons {
+			reasons[k] += n
+		}
+	}
+	a := sum.Accounting
+	if offered != a.Planned || sent != a.Sent || notSent != a.NotSent || fmt.Sprint(reasons) != fmt.Sprint(a.NotSentReasons) {
+		t.Errorf("time series: offered %d sent %d not sent %d %v; summary %+v", offered, sent, notSent, reasons, a)
+	}
+	if rows < 2 || !ops["get"] || !ops["skill-credentials"] {
+		t.Errorf("%d intervals, operations %v: want one a second, per operation", rows, ops)
 	}
 }
