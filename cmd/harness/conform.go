@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/conform"
+	"github.com/alexa-harness/harness/internal/runs"
 	"github.com/alexa-harness/harness/reports"
 )
 
@@ -31,6 +33,7 @@ func newConformCmd(st *globalState) *cobra.Command {
 		timeout     time.Duration
 		scenTimeout time.Duration
 		overwrite   bool
+		hist        historyFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "conform",
@@ -84,6 +87,8 @@ pair is covered by no scenario, 2 when --tags selects no scenario.`,
 				}
 			} else if overwrite {
 				return usagef("conform: --overwrite needs --out DIR")
+			} else if hist.path != "" || hist.record {
+				return usagef("conform: --history and --record need --out DIR (the run is recorded from its folder)")
 			}
 			opt := conform.Options{
 				Target: target, Tags: tags, Concurrency: concurrency, Format: format,
@@ -122,23 +127,30 @@ pair is covered by no scenario, 2 when --tags selects no scenario.`,
 				if err := writeConformFiles(out, *res); err != nil {
 					return withCode(ExitRuntime, err)
 				}
-				fmt.Fprintf(w, "Reports: %s\n", filepath.Join(out, "{"+conform.CucumberFile+","+conform.JUnitFile+",coverage.xml,conform.json}"))
+				fmt.Fprintf(w, "Reports: %s\n", filepath.Join(out, "{"+conform.CucumberFile+","+conform.JUnitFile+",coverage.xml,conform.json,report.html,report.md}"))
 			}
 			if err := reports.WriteConformSummary(w, *res); err != nil {
 				return withCode(ExitRuntime, err)
 			}
+			var verdict error
 			if !res.OK() {
-				return withCode(ExitFailed, errors.New("conformance failed: "+res.Verdict()))
+				verdict = withCode(ExitFailed, errors.New("conformance failed: "+res.Verdict()))
 			}
-			return nil
+			if out != "" {
+				if err := hist.recordRun(cmd.Context(), st, out, cmd.ErrOrStderr()); err != nil && verdict == nil {
+					return err
+				}
+			}
+			return verdict
 		},
 	}
 	f := cmd.Flags()
+	hist.addRecordFlags(f)
 	f.StringVar(&target, "target", conform.TargetMock, "mock (start the embedded mock) or real (HARNESS_* endpoints)")
 	f.StringVar(&tags, "tags", "", "godog tag expression, e.g. '@op:token && ~@mock-only'")
 	f.IntVar(&concurrency, "concurrency", 0, "scenarios run at once (0 = 16 against the mock, 2 against a real target)")
 	f.StringVar(&format, "format", "progress", "console output: pretty, progress or none")
-	f.StringVar(&out, "out", "", "directory for cucumber.json (godog), junit.xml (one test case per scenario), coverage.xml and conform.json")
+	f.StringVar(&out, "out", "", "directory for cucumber.json (godog), junit.xml (one test case per scenario), coverage.xml, conform.json, report.html and report.md")
 	f.BoolVar(&overwrite, "overwrite", false, "with --out: replace the earlier harness run in that folder (a run owns its folder)")
 	f.BoolVar(&allowWrites, "allow-writes", false, "real target: run @writes scenarios (they create Thread networks)")
 	f.Int64Var(&maxRequests, "max-requests", 0, "real target: request budget (0 = 1000)")
@@ -177,5 +189,9 @@ func writeConformFiles(dir string, res conform.Result) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "conform.json"), append(b, '\n'), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, runs.ConformFile), append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	r := reports.ConformReport{Result: res, Generated: time.Now()}
+	return writeRunReports(dir, func(w io.Writer, f reports.Format) error { return reports.WriteConformFormat(w, f, r) })
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ func newLoadCmd(st *globalState) *cobra.Command {
 		overwrite   bool
 		shardFlag   string
 		startAtFlag string
+		hist        historyFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "load --profile FILE [--out DIR] [--rate R] [--duration D]",
@@ -97,7 +99,21 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 				}
 				fmt.Fprintln(stderr, "load:", err)
 			}
-			return renderLoad(cmd.OutOrStdout(), sum, out, true)
+			verdict := renderLoad(cmd.OutOrStdout(), sum, out, true)
+			if err := writeRunReports(out, func(w io.Writer, f reports.Format) error {
+				return reports.WriteLoadFormat(w, f, reports.NewLoadReport(sum, out, time.Now()))
+			}); err != nil {
+				fmt.Fprintln(stderr, "load:", err)
+				if verdict == nil {
+					return withCode(ExitRuntime, err)
+				}
+			} else {
+				fmt.Fprintf(stderr, "load: reports in %s\n", filepath.Join(out, "{report.html,report.md}"))
+			}
+			if err := hist.recordRun(cmd.Context(), st, out, stderr); err != nil && verdict == nil {
+				return err
+			}
+			return verdict
 		},
 	}
 	f := cmd.Flags()
@@ -110,6 +126,7 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 	f.Float64Var(&maxRate, "max-rate", 0, "with --allow-real: refuse a profile whose peak rate exceeds this, hits/s (with --shard: the cap on the total across shards)")
 	f.StringVar(&shardFlag, "shard", "", "run shard I of N (0-based, 0 ≤ I < N): 1/N of the rate, own clients and data; merge with harness merge")
 	f.StringVar(&startAtFlag, "start-at", "", "start the attack at this RFC 3339 UTC time (e.g. 2026-12-01T12:00:00Z), the same for every shard")
+	hist.addRecordFlags(f)
 	f.StringVar(&metricsAddr, "metrics-addr", "", "serve live Prometheus metrics at HOST:PORT/metrics during the run (\":PORT\" binds loopback)")
 	return cmd
 }
@@ -128,6 +145,27 @@ func renderLoad(w io.Writer, sum *loadgen.Summary, dir string, live bool) error 
 		_ = os.WriteFile(filepath.Join(dir, "summary.txt"), []byte(b.String()), 0o644)
 	}
 	return loadVerdict(sum, live)
+}
+
+// runReportFormats are the report files "harness load --out" and
+// "harness conform --out" leave in the run folder beside the text summary.
+func runReportFormats() []reports.Format {
+	return []reports.Format{reports.FormatHTML, reports.FormatMarkdown}
+}
+
+// writeRunReports writes the run folder's reports (runReportFormats, each
+// as its Format.FileName) with render, which writes one format.
+func writeRunReports(dir string, render func(io.Writer, reports.Format) error) error {
+	for _, f := range runReportFormats() {
+		var b bytes.Buffer
+		if err := render(&b, f); err != nil {
+			return fmt.Errorf("render %s: %w", f.FileName(), err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.FileName()), b.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("write the %s report: %w", f, err)
+		}
+	}
+	return nil
 }
 
 // loadVerdict is the one mapping from a load summary to the exit code, for

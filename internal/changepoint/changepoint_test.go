@@ -99,7 +99,7 @@ func TestDetect(t *testing.T) {
 		{"flat", []float64{100}, []int{60}, 5, nil},
 		{"flat long", []float64{100}, []int{500}, 5, nil},
 	}
-	const seeds = 100
+	const seeds = 40 // the full study (100 seeds: ≤ 2 misses each) is in the package doc
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			hits := 0
@@ -118,9 +118,9 @@ func TestDetect(t *testing.T) {
 			}
 			t.Logf("%s: right in %d of %d seeds", tc.name, hits, seeds)
 			// At significance 0.01 an occasional extra split of a flat
-			// segment is expected (measured: ≤ 2 in 100), so allow 3.
-			if hits < seeds-3 {
-				t.Errorf("right in %d of %d seeds, want ≥ %d", hits, seeds, seeds-3)
+			// segment is expected (measured: ≤ 2 in 100), so allow 2 in 40.
+			if hits < seeds-2 {
+				t.Errorf("right in %d of %d seeds, want ≥ %d", hits, seeds, seeds-2)
 			}
 		})
 	}

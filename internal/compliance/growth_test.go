@@ -139,7 +139,7 @@ var growthSettings = []struct{ base, cap float64 }{
 // clients per kind) at GrowthMinGaps and checks that at most one in 1,000 is
 // failed, with a 95 % upper confidence bound below 1/1000.
 func TestGrowthFalseFailRate(t *testing.T) {
-	const runs = 1000
+	const runs = 500 // per setting: 6,000 correct clients of each kind (-growth.study for more)
 	for i, kind := range []string{"full", "equal", "plain"} {
 		rng := rand.New(rand.NewPCG(uint64(i+1), 2026))
 		fails, total := 0, 0
@@ -155,8 +155,8 @@ func TestGrowthFalseFailRate(t *testing.T) {
 						f++
 					}
 				}
-				if f > runs/1000 {
-					t.Errorf("%s jitter, %d attempts, base %gs cap %gs: %d of %d correct clients failed, more than 1 in 1,000",
+				if f > 1 { // at most 1 in 500 per setting, and the pooled bound below
+					t.Errorf("%s jitter, %d attempts, base %gs cap %gs: %d of %d correct clients failed, more than 1 in 500",
 						kind, attempts, s.base, s.cap, f, runs)
 				}
 				fails += f

@@ -61,3 +61,24 @@ func TestCPUMeter(t *testing.T) {
 		t.Errorf("CPU use %g over a busy loop, want in (0, 1]", busy)
 	}
 }
+
+func TestNotSentAllowance(t *testing.T) {
+	tests := []struct {
+		lim     float64
+		planned int64
+		gen     int64
+		pass    bool
+	}{
+		{0.01, 90, 1, true},        // one hit's slack on a short run
+		{0.01, 90, 2, false},       // 2.2 %: material
+		{0.01, 100000, 1000, true}, // exactly the fraction
+		{0.01, 100000, 1001, false},
+		{0, 90, 0, true},  // a limit of 0 means none at all
+		{0, 90, 1, false}, // ... with no slack
+	}
+	for _, tt := range tests {
+		if got := float64(tt.gen) <= notSentAllowance(tt.lim, tt.planned); got != tt.pass {
+			t.Errorf("lim %g, planned %d, not sent %d: pass = %v, want %v", tt.lim, tt.planned, tt.gen, got, tt.pass)
+		}
+	}
+}

@@ -224,7 +224,9 @@ type Thresholds struct {
 	// generator did not send on its own account (behind schedule, in-flight
 	// cap); default 0.01. Hits held back by the clients (quiet period,
 	// coalesced) or never due because the run stopped are reported, not
-	// counted here.
+	// counted here. A limit above 0 always allows one hit (see
+	// notSentAllowance), so that a short run is not failed by the one hit
+	// due in the last milliseconds.
 	MaxNotSent *float64 `yaml:"maxNotSent,omitempty" json:"maxNotSent,omitempty"`
 	// Backoff is required, report (default) or off.
 	Backoff string `yaml:"backoff,omitempty" json:"backoff,omitempty"`
