@@ -42,7 +42,10 @@ error rate, achieved rate and back-off compliance under 429/500/503.
 
 Latency is counted from each hit's intended send time (open model), so an overloaded
 target cannot hide queueing. Results stream to --out as they arrive (results.bin,
-attempts.jsonl), so an interrupted run can be re-rendered with "harness report DIR".
+attempts.jsonl, timeseries.jsonl), so an interrupted run can be re-rendered with
+"harness report DIR"; at the end (also of an interrupted run) the folder gets report.html
+(a self-contained page with charts) and report.md beside summary.txt. --history FILE or
+--record records the finished run in the run history (harness history, harness compare).
 A run owns its folder: --out must be new or empty (or hold an earlier run and come
 with --overwrite, which removes that run first); without --out each run gets a fresh
 timestamped folder under runs/.

@@ -9,15 +9,17 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/alexa-harness/harness/internal/opmetrics"
 )
 
 // liveMetrics are a run's live Prometheus metrics (Options.MetricsAddr), in
-// a registry of the run's own, named like the mock's families
-// (harness_mock_requests_total, harness_mock_request_duration_seconds) with
-// harness_load_ in front, by operation, so one Grafana board can follow the
-// generator and the mock side by side.
+// a registry of the run's own, the request families of the mock's shapes
+// (internal/opmetrics: harness_mock_requests_total,
+// harness_mock_request_duration_seconds) with harness_load_ in front, by
+// operation, so one Grafana board can follow the generator and the mock side
+// by side.
 type liveMetrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -29,16 +31,10 @@ type liveMetrics struct {
 
 func newLiveMetrics(inFlight func() float64) *liveMetrics {
 	m := &liveMetrics{
-		reg: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "harness_load_requests_total",
-			Help: "Requests sent to the target and completed, by mix operation and final status (error: transport error; cancelled: cut short by Ctrl-C).",
-		}, []string{"operation", "status"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "harness_load_request_duration_seconds",
-			Help:    "Latency of a request from its intended send time (open model), retries included, by mix operation.",
-			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 18), // 50 µs … 6.5 s, as the mock's
-		}, []string{"operation"}),
+		requests: opmetrics.NewRequests("harness_load",
+			"Requests sent to the target and completed, by mix operation and final status (error: transport error; cancelled: cut short by Ctrl-C)."),
+		latency: opmetrics.NewLatency("harness_load",
+			"Latency of a request from its intended send time (open model), retries included, by mix operation."),
 		planned: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "harness_load_hits_due_total",
 			Help: "Hits the schedule has made due so far.",
@@ -50,12 +46,11 @@ func newLiveMetrics(inFlight func() float64) *liveMetrics {
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "harness_load_schedule_lag_seconds",
 			Help:    "Actual minus intended send time of each sent hit: the generator's own lateness.",
-			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 18),
+			Buckets: opmetrics.LatencyBuckets(),
 		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.planned, m.notSent, m.lag,
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "harness_load_in_flight", Help: "Hits in flight now."}, inFlight),
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg = opmetrics.NewRegistry(m.requests, m.latency, m.planned, m.notSent, m.lag,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "harness_load_in_flight", Help: "Hits in flight now."}, inFlight))
 	return m
 }
 

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/alexa-harness/harness/internal/contract"
+	"github.com/alexa-harness/harness/internal/opmetrics"
 )
 
 // metrics are the Server's Prometheus metrics, in a registry of its own (no
@@ -32,21 +32,14 @@ type opStatus struct {
 
 func newMetrics() *metrics {
 	m := &metrics{
-		reg: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "harness_mock_requests_total",
-			Help: "Requests the mock answered, by operation and status (0: connection reset by a fault).",
-		}, []string{"operation", "status"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "harness_mock_request_duration_seconds",
-			Help:    "Time from a request's arrival to its answer, by operation.",
-			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 18), // 50 µs … 6.5 s
-		}, []string{"operation"}),
+		requests: opmetrics.NewRequests("harness_mock",
+			"Requests the mock answered, by operation and status (0: connection reset by a fault)."),
+		latency: opmetrics.NewLatency("harness_mock",
+			"Time from a request's arrival to its answer, by operation."),
 		counters: map[opStatus]prometheus.Counter{},
 		latByOp:  map[string]prometheus.Observer{},
 	}
-	m.reg.MustRegister(m.requests, m.latency,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg = opmetrics.NewRegistry(m.requests, m.latency)
 	statuses := []int{0, 200, 400, 401, 403, 404, 405, 409, 413, 429, 500, 503}
 	for _, op := range append(contract.Operations(), opUnknown) {
 		m.latByOp[op] = m.latency.WithLabelValues(op)
