@@ -130,12 +130,8 @@ func writeLoadGenerator(b *strings.Builder, g *loadgen.GeneratorHealth) {
 	b.WriteString("\n")
 }
 
-// writeLoadErrors writes the error set: failed requests by status and by
-// transport error text, most frequent first.
-func writeLoadErrors(b *strings.Builder, set map[string]int) {
-	if len(set) == 0 {
-		return
-	}
+// byCount returns set's keys, most frequent first (ties A–Z).
+func byCount(set map[string]int) []string {
 	keys := make([]string, 0, len(set))
 	for k := range set {
 		keys = append(keys, k)
@@ -146,6 +142,16 @@ func writeLoadErrors(b *strings.Builder, set map[string]int) {
 		}
 		return keys[i] < keys[j]
 	})
+	return keys
+}
+
+// writeLoadErrors writes the error set: failed requests by status and by
+// transport error text, most frequent first.
+func writeLoadErrors(b *strings.Builder, set map[string]int) {
+	if len(set) == 0 {
+		return
+	}
+	keys := byCount(set)
 	et := table.NewWriter()
 	et.SetStyle(table.StyleLight)
 	et.SetTitle("Error set (final outcome of each failed request)")
@@ -276,16 +282,7 @@ func writeLoadKnee(b *strings.Builder, s *loadgen.Summary) {
 // loadErrorKinds renders an error set compactly: "503×4 EOF×1", most
 // frequent first, HTTP answers by code.
 func loadErrorKinds(set map[string]int) string {
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if set[keys[i]] != set[keys[j]] {
-			return set[keys[i]] > set[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
+	keys := byCount(set)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		name := k

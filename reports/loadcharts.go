@@ -3,7 +3,6 @@ package reports
 import (
 	"fmt"
 	"image/color"
-	"maps"
 	"math"
 	"sort"
 	"strconv"
@@ -339,21 +338,10 @@ func downsample(ivs []timeseries.Interval, maxPoints int) ([]timeseries.Interval
 	per := (len(ivs) + maxPoints - 1) / maxPoints
 	out := make([]timeseries.Interval, 0, maxPoints)
 	for i := 0; i < len(ivs); i += per {
-		m := ivs[i]
-		m.Statuses, m.Errors, m.NotSentReasons = maps.Clone(m.Statuses), maps.Clone(m.Errors), maps.Clone(m.NotSentReasons)
+		m := ivs[i].Clone()
 		for _, iv := range ivs[i+1 : min(i+per, len(ivs))] {
 			m.Seconds += iv.Seconds
-			m.Offered += iv.Offered
-			m.Sent += iv.Sent
-			m.Answered += iv.Answered
-			m.NotSent += iv.NotSent
-			m.Throttled += iv.Throttled
-			m.Retries += iv.Retries
-			m.P50, m.P90, m.P99, m.Max = max(m.P50, iv.P50), max(m.P90, iv.P90), max(m.P99, iv.P99), max(m.Max, iv.Max)
-			m.LagP99, m.LagMax = max(m.LagP99, iv.LagP99), max(m.LagMax, iv.LagMax)
-			addCounts(&m.Statuses, iv.Statuses)
-			addCounts(&m.Errors, iv.Errors)
-			addCounts(&m.NotSentReasons, iv.NotSentReasons)
+			m.Absorb(iv)
 		}
 		if m.Seconds > 0 {
 			m.AchievedRate = float64(m.Answered) / m.Seconds
@@ -361,16 +349,4 @@ func downsample(ivs []timeseries.Interval, maxPoints int) ([]timeseries.Interval
 		out = append(out, m)
 	}
 	return out, per
-}
-
-func addCounts(dst *map[string]int64, src map[string]int64) {
-	if len(src) == 0 {
-		return
-	}
-	if *dst == nil {
-		*dst = map[string]int64{}
-	}
-	for k, v := range src {
-		(*dst)[k] += v
-	}
 }

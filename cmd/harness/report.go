@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -117,7 +115,7 @@ func renderSaved(w io.Writer, f reports.Format, dir string, now time.Time) (verd
 // readConformRun reads dir/conform.json (runs.ConformFile) when dir is a
 // conformance run folder: nil, nil when there is no such file (a load run).
 // The file is read bounded (userfile.Read, history.MaxSummary) and parsed
-// by parseConformResult; a damaged one is exit 4, an unreadable one 3.
+// by conform.ParseResult; a damaged one is exit 4, an unreadable one 3.
 func readConformRun(dir string) (*conform.Result, error) {
 	path := filepath.Join(dir, runs.ConformFile)
 	b, err := userfile.Read(path, history.MaxSummary)
@@ -129,47 +127,9 @@ func readConformRun(dir string) (*conform.Result, error) {
 	case err != nil:
 		return nil, withCode(ExitRuntime, err)
 	}
-	res, err := parseConformResult(b)
+	res, err := conform.ParseResult(b)
 	if err != nil {
 		return nil, withCode(ExitPartial, fmt.Errorf("DAMAGED: %s: %w, so this is no verdict on the run", path, err))
 	}
 	return res, nil
-}
-
-// parseConformResult parses a conform.json as writeConformFiles writes it,
-// strictly: one JSON object with no unknown field and nothing after it, a
-// start time, a duration and request count that are not negative, and
-// scenarios whose outcome is one conform knows.
-func parseConformResult(b []byte) (*conform.Result, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var res conform.Result
-	if err := dec.Decode(&res); err != nil {
-		return nil, fmt.Errorf("not a conformance result: %w", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("not a conformance result: data after the JSON object")
-	}
-	switch {
-	case res.Started.IsZero():
-		return nil, errors.New("no start time (started)")
-	case res.Duration < 0:
-		return nil, fmt.Errorf("duration %d is negative", res.Duration)
-	case res.Requests < 0:
-		return nil, fmt.Errorf("requests %d is negative", res.Requests)
-	}
-	for i, s := range res.Scenarios {
-		switch s.Outcome {
-		case conform.Passed, conform.Failed, conform.Skipped:
-		default:
-			return nil, fmt.Errorf("scenarios[%d]: unknown outcome %q", i, s.Outcome)
-		}
-		if d := s.Duration; d < 0 {
-			return nil, fmt.Errorf("scenarios[%d]: duration %d is negative", i, d)
-		}
-		if strings.TrimSpace(s.Name) == "" {
-			return nil, fmt.Errorf("scenarios[%d]: no name", i)
-		}
-	}
-	return &res, nil
 }

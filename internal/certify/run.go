@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -351,11 +352,7 @@ func (r *runner) secretList() []string {
 func (r *runner) results() map[string]ScenarioResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[string]ScenarioResult, len(r.done))
-	for k, v := range r.done {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(r.done)
 }
 
 func (r *runner) record(key string, sr ScenarioResult) {

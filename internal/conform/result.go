@@ -1,7 +1,11 @@
 package conform
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -285,4 +289,43 @@ func (r Result) Verdict() string {
 		msg += "; failed: " + strings.Join(names, ", ")
 	}
 	return msg
+}
+
+// ParseResult parses a conform.json as the harness writes it (the one
+// reader of that file: harness report, compare and history call it),
+// strictly: one JSON object with no unknown field and nothing after it, a
+// start time, a duration and request count that are not negative, and
+// scenarios whose outcome is one conform knows.
+func ParseResult(b []byte) (*Result, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var res Result
+	if err := dec.Decode(&res); err != nil {
+		return nil, fmt.Errorf("not a conformance result: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("not a conformance result: data after the JSON object")
+	}
+	switch {
+	case res.Started.IsZero():
+		return nil, errors.New("no start time (started)")
+	case res.Duration < 0:
+		return nil, fmt.Errorf("duration %d is negative", res.Duration)
+	case res.Requests < 0:
+		return nil, fmt.Errorf("requests %d is negative", res.Requests)
+	}
+	for i, s := range res.Scenarios {
+		switch s.Outcome {
+		case Passed, Failed, Skipped:
+		default:
+			return nil, fmt.Errorf("scenarios[%d]: unknown outcome %q", i, s.Outcome)
+		}
+		if d := s.Duration; d < 0 {
+			return nil, fmt.Errorf("scenarios[%d]: duration %d is negative", i, d)
+		}
+		if strings.TrimSpace(s.Name) == "" {
+			return nil, fmt.Errorf("scenarios[%d]: no name", i)
+		}
+	}
+	return &res, nil
 }

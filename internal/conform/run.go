@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -449,9 +450,5 @@ func (r *recorder) scrub(s string) string { return redact.Scrub(s, r.secrets...)
 func (r *recorder) results() map[string]ScenarioResult {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make(map[string]ScenarioResult, len(r.done))
-	for k, v := range r.done {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(r.done)
 }

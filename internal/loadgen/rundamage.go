@@ -34,9 +34,9 @@ import (
 
 // Bounds of the checked readers.
 const (
-	// maxSummaryBytes bounds summary.json (a summary is a few kB; its
-	// per-step and per-status maps stay far below this).
-	maxSummaryBytes = 16 << 20
+	// MaxSummaryBytes bounds summary.json wherever it is read (a summary
+	// is a few kB; its per-step and per-status maps stay far below this).
+	MaxSummaryBytes = 16 << 20
 	// maxLineBytes bounds one line of attempts.jsonl or journal.jsonl (a
 	// line is a few hundred bytes).
 	maxLineBytes = 1 << 20
@@ -116,7 +116,7 @@ func (c *RunCheck) readSavedSummary() *Summary {
 		c.partial(FileSummary, "missing: the run did not finish (killed or crashed?); figures are from the records saved so far")
 		return nil
 	}
-	b, err := userfile.Read(path, maxSummaryBytes)
+	b, err := userfile.Read(path, MaxSummaryBytes)
 	if err != nil {
 		c.damaged(FileSummary, "unreadable: %v", err)
 		return nil

@@ -73,9 +73,6 @@ type shard struct {
 	saved *loadgen.Summary
 }
 
-// maxSummaryBytes bounds a shard's summary.json.
-const maxSummaryBytes = 16 << 20
-
 // check reads and checks the shard folders: every one a finished,
 // undamaged shard run, all of one run (same profile hash, N and start),
 // every index 0..N-1 exactly once. They are returned in index order.
@@ -89,7 +86,7 @@ func check(dirs []string) ([]shard, error) {
 		if err != nil {
 			return nil, refuse("merge: %w", err)
 		}
-		b, err := userfile.Read(filepath.Join(d, loadgen.FileSummary), maxSummaryBytes)
+		b, err := userfile.Read(filepath.Join(d, loadgen.FileSummary), loadgen.MaxSummaryBytes)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, refuse("merge: %s (shard %s) has no %s: the shard did not finish; harness report %s shows what it has", d, info.Shard, loadgen.FileSummary, d)
 		}

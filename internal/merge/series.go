@@ -53,23 +53,12 @@ func mergeSeries(out string, shards []shard) (string, error) {
 			k := key{off, iv.Operation}
 			m := rows[k]
 			if m == nil {
-				c := iv
-				c.NotSentReasons, c.Statuses, c.Errors = maps.Clone(iv.NotSentReasons), maps.Clone(iv.Statuses), maps.Clone(iv.Errors)
+				c := iv.Clone()
 				rows[k] = &c
 				continue
 			}
 			m.Seconds = max(m.Seconds, iv.Seconds)
-			m.Offered += iv.Offered
-			m.Sent += iv.Sent
-			m.Answered += iv.Answered
-			m.NotSent += iv.NotSent
-			m.Throttled += iv.Throttled
-			m.Retries += iv.Retries
-			m.NotSentReasons = addMap(m.NotSentReasons, iv.NotSentReasons)
-			m.Statuses = addMap(m.Statuses, iv.Statuses)
-			m.Errors = addMap(m.Errors, iv.Errors)
-			m.P50, m.P90, m.P99, m.Max = max(m.P50, iv.P50), max(m.P90, iv.P90), max(m.P99, iv.P99), max(m.Max, iv.Max)
-			m.LagP99, m.LagMax = max(m.LagP99, iv.LagP99), max(m.LagMax, iv.LagMax)
+			m.Absorb(iv)
 		}
 	}
 	if have == 0 {
@@ -117,17 +106,4 @@ func mergeSeries(out string, shards []shard) (string, error) {
 		note += fmt.Sprintf("; shards %s had no %s, so the series counts only the other shards", strings.Join(missing, ", "), timeseries.FileName)
 	}
 	return note, nil
-}
-
-func addMap(dst, src map[string]int64) map[string]int64 {
-	if len(src) == 0 {
-		return dst
-	}
-	if dst == nil {
-		dst = map[string]int64{}
-	}
-	for k, v := range src {
-		dst[k] += v
-	}
-	return dst
 }

@@ -188,12 +188,9 @@ func loadConform(dir string) (*Run, error) {
 		return nil, fmt.Errorf("%s: holds no %s, %s or %s: not a run folder of harness load or conform: %w",
 			dir, loadgen.FileSummary, loadgen.FileProfile, ConformFile, ErrNotRun)
 	}
-	var res conform.Result
-	if err := json.Unmarshal(raw, &res); err != nil {
+	res, err := conform.ParseResult(raw)
+	if err != nil {
 		return nil, fmt.Errorf("%s: damaged: %v: %w", path, err, ErrDamaged)
-	}
-	if res.Started.IsZero() {
-		return nil, fmt.Errorf("%s: damaged: no start time: %w", path, ErrDamaged)
 	}
 	return &Run{Source: dir, Kind: history.KindConform, Profile: conformProfile, Started: res.Started, Summary: raw,
 		Notes: []string{"a conformance run has no per-interval samples"}}, nil

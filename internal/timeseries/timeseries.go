@@ -19,6 +19,7 @@
 package timeseries
 
 import (
+	"maps"
 	"sort"
 	"strconv"
 	"sync"
@@ -73,6 +74,48 @@ type Interval struct {
 	// minus intended send time) of the interval's sent hits, in seconds.
 	LagP99 float64 `json:"lagP99"`
 	LagMax float64 `json:"lagMax"`
+}
+
+// Clone returns iv with maps of its own (NotSentReasons, Statuses, Errors).
+func (iv Interval) Clone() Interval {
+	iv.NotSentReasons, iv.Statuses, iv.Errors = maps.Clone(iv.NotSentReasons), maps.Clone(iv.Statuses), maps.Clone(iv.Errors)
+	return iv
+}
+
+// Absorb folds o into iv: the counts (Offered, Sent, Answered, NotSent,
+// Throttled, Retries) and the NotSentReasons, Statuses and Errors maps are
+// summed; P50, P90, P99, Max, LagP99 and LagMax keep the larger (an upper
+// envelope: percentiles cannot be merged exactly). Start, Seconds,
+// Operation and AchievedRate are the caller's: intervals side by side (the
+// shards of one run) share one length, intervals end to end (a chart's
+// downsampling) add theirs. iv's maps must be its own (Clone): Absorb adds
+// into them.
+func (iv *Interval) Absorb(o Interval) {
+	iv.Offered += o.Offered
+	iv.Sent += o.Sent
+	iv.Answered += o.Answered
+	iv.NotSent += o.NotSent
+	iv.Throttled += o.Throttled
+	iv.Retries += o.Retries
+	iv.P50, iv.P90, iv.P99, iv.Max = max(iv.P50, o.P50), max(iv.P90, o.P90), max(iv.P99, o.P99), max(iv.Max, o.Max)
+	iv.LagP99, iv.LagMax = max(iv.LagP99, o.LagP99), max(iv.LagMax, o.LagMax)
+	iv.NotSentReasons = addCounts(iv.NotSentReasons, o.NotSentReasons)
+	iv.Statuses = addCounts(iv.Statuses, o.Statuses)
+	iv.Errors = addCounts(iv.Errors, o.Errors)
+}
+
+// addCounts adds src into dst (made when nil and src is not empty).
+func addCounts(dst, src map[string]int64) map[string]int64 {
+	if len(src) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = make(map[string]int64, len(src))
+	}
+	for k, v := range src {
+		dst[k] += v
+	}
+	return dst
 }
 
 // Bounds of what one interval keeps.
