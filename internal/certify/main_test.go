@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/alexa-harness/harness/internal/clients"
+	"github.com/alexa-harness/harness/internal/testrun"
 	"io"
 	"os"
 	"os/exec"
@@ -28,7 +29,7 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(child(mode, os.Args[len(os.Args)-1]))
 	}
-	os.Exit(m.Run())
+	os.Exit(testrun.WaitBound(m))
 }
 
 // child is the adapter behaviour named mode, for operation op.

@@ -1,0 +1,12 @@
+package merge_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/alexa-harness/harness/internal/testrun"
+)
+
+// TestMain runs more of this package's tests at once: they mostly wait on
+// loopback traffic (see internal/testrun).
+func TestMain(m *testing.M) { os.Exit(testrun.WaitBound(m)) }
