@@ -17,7 +17,7 @@ import (
 )
 
 // WaitBoundParallel is how many parallel tests WaitBound allows at once.
-const WaitBoundParallel = 8
+const WaitBoundParallel = 4
 
 // WaitBound raises the test binary's -parallel to WaitBoundParallel (or
 // GOMAXPROCS, if larger) unless the command line set it, and runs the tests.
