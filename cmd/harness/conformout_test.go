@@ -48,16 +48,7 @@ func TestConformOutput(t *testing.T) {
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\n%s", code, tt.code, out)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(out, w) {
-					t.Errorf("output does not say %q:\n%s", w, out)
-				}
-			}
-			for _, n := range tt.never {
-				if strings.Contains(out, n) {
-					t.Errorf("output says %q:\n%s", n, out)
-				}
-			}
+			assertSays(t, "output", out, tt.want, tt.never)
 			if m := godogSummary.FindString(out); m != "" {
 				t.Errorf("godog's own summary is printed (%q):\n%s", m, out)
 			}

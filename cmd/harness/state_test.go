@@ -197,3 +197,19 @@ func TestTuneProcess(t *testing.T) {
 		}
 	}
 }
+
+// assertSays checks that text (named what, e.g. "stderr") contains every
+// string of want and none of never.
+func assertSays(t *testing.T, what, text string, want, never []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s does not say %q:\n%s", what, w, text)
+		}
+	}
+	for _, n := range never {
+		if strings.Contains(text, n) {
+			t.Errorf("%s says %q:\n%s", what, n, text)
+		}
+	}
+}

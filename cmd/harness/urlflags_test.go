@@ -49,16 +49,7 @@ func TestClientURLsAndFlags(t *testing.T) {
 			if code != tt.code {
 				t.Errorf("exit %d, want %d\n%s", code, tt.code, errs)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(errs, w) {
-					t.Errorf("stderr does not say %q:\n%s", w, errs)
-				}
-			}
-			for _, n := range tt.never {
-				if strings.Contains(errs, n) {
-					t.Errorf("stderr says %q:\n%s", n, errs)
-				}
-			}
+			assertSays(t, "stderr", errs, tt.want, tt.never)
 			if tt.once != "" && strings.Count(errs, tt.once) != 1 {
 				t.Errorf("stderr names %q %d times, want once:\n%s", tt.once, strings.Count(errs, tt.once), errs)
 			}
