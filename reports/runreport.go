@@ -140,7 +140,7 @@ type accounting struct {
 	SentShare      float64 `json:"sentShare"`
 	GeneratorShare float64 `json:"generatorShare"`
 	Throttled      int64   `json:"throttled"` // 429 answers in the time series
-	Retries        int64   `json:"retries"`   // retries in the time series
+	Retries        int64   `json:"retries"`   // retries: the attempt log's when the summary has it, else the time series'
 }
 
 type reasonCount struct {
@@ -180,6 +180,14 @@ func runAccounting(r LoadReport) *accounting {
 			for k, n := range iv.NotSentReasons {
 				reasons[k] += n
 			}
+		}
+	}
+	if len(s.Attempts) > 0 {
+		// The attempt log counts every retry, the pages of get-all-pages
+		// included; the time series counts them per hit.
+		a.Retries = 0
+		for _, at := range s.Attempts {
+			a.Retries += int64(at.Retries)
 		}
 	}
 	if a.Planned > 0 {

@@ -103,6 +103,10 @@ func (d *dispatcher) roundTrip(req *http.Request, hi HitInfo) (*http.Response, e
 	// A shallow copy with the hit's context and the URL without its
 	// fragment (never sent anyway). vegeta's X-Vegeta-Seq header stays, as
 	// with the vegeta CLI.
+	// The call's statistics (attempts, retries included) for the time
+	// series: the Transport fills them in. get-all-pages walks its pages as
+	// calls of their own, whose retries only the attempt log counts.
+	ctx, st := clients.WithCallStats(ctx)
 	r := req.WithContext(ctx)
 	u := *req.URL
 	u.Fragment, u.RawFragment = "", ""
@@ -141,6 +145,7 @@ func (d *dispatcher) roundTrip(req *http.Request, hi HitInfo) (*http.Response, e
 		err = fmt.Errorf("loadgen: unknown operation %q", hi.Op)
 	}
 	d.gate.release(k, f, resp, err)
+	d.series.retried(hi.Op, int64(st.Attempts-1))
 	if err != nil {
 		done()
 		return nil, err

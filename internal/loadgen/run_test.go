@@ -685,3 +685,40 @@ thresholds: {backoff: off}
 		t.Errorf("%d intervals, operations %v: want one a second, per operation", rows, ops)
 	}
 }
+
+// TestTimeSeriesRetries: the time series counts the retries of the hits it
+// records, as many as the attempt log saw (no get-all-pages here, whose
+// pages are calls of their own).
+func TestTimeSeriesRetries(t *testing.T) {
+	t.Parallel()
+	p := profile(t, `
+duration: 1s
+pacer: {type: constant, rate: 20}
+mix: {get: 3, skill-credentials: 1}
+data: {preload: 1}
+clients: {count: 1, retry: {policy: standard, base: 10ms, cap: 40ms, maxAttempts: 3}}
+mock:
+  faults:
+    - {operation: getThreadNetworks, status: 503, count: 4, probability: 1}
+    - {operation: getSkillCredentials, status: 500, count: 2, probability: 1}
+thresholds: {backoff: off}
+`)
+	sum, dir := run(t, context.Background(), p, nil)
+	_, ivs, err := timeseries.Read(filepath.Join(dir, timeseries.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var series int64
+	for _, iv := range ivs {
+		if iv.Operation == timeseries.AllOperations {
+			series += iv.Retries
+		}
+	}
+	var logged int64
+	for _, a := range sum.Attempts {
+		logged += int64(a.Retries)
+	}
+	if series == 0 || series != logged {
+		t.Errorf("time series counts %d retries, the attempt log %d (%+v): want the same, above 0", series, logged, sum.Attempts)
+	}
+}

@@ -44,12 +44,18 @@ func (s *series) notSent(op, reason string, n int64) {
 	}
 }
 
-// record counts one hit sent to the target, when its outcome is known.
+// record counts one hit sent to the target, when its outcome is known. Its
+// retries are counted by retried, from the dispatcher, which knows them.
 func (s *series) record(op string, intended, sent time.Time, latency time.Duration, status int, errText string) {
 	if s != nil {
-		// Attempts per hit are not known here (the attempt log counts
-		// retries per contract operation): 1.
 		s.agg.Record(op, intended, sent, latency, status, errText, 1)
+	}
+}
+
+// retried counts n retries of a hit of op (attempts beyond its first).
+func (s *series) retried(op string, n int64) {
+	if s != nil {
+		s.agg.Retried(op, n)
 	}
 }
 

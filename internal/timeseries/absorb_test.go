@@ -3,6 +3,7 @@ package timeseries_test
 import (
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/alexa-harness/harness/internal/timeseries"
 )
@@ -54,5 +55,32 @@ func TestAbsorb(t *testing.T) {
 	// Clone's maps are its own: absorbing into a clone leaves the original be.
 	if a.Statuses["200"] != 2 || len(a.Errors) != 0 {
 		t.Errorf("Absorb into a Clone changed the original: %+v", a)
+	}
+}
+
+func TestRetried(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		calls []int64
+		want  int64
+	}{
+		{"none", nil, 0},
+		{"some", []int64{2, 1}, 3},
+		{"zero and negative are not retries", []int64{0, -1, 4}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := timeseries.NewAggregator(start)
+			a.Record("get", start, start, time.Millisecond, 200, "", 1)
+			for _, n := range tt.calls {
+				a.Retried("get", n)
+			}
+			for _, iv := range a.Cut(start.Add(time.Second)) {
+				if iv.Retries != tt.want {
+					t.Errorf("%s: %d retries, want %d", iv.Operation, iv.Retries, tt.want)
+				}
+			}
+		})
 	}
 }

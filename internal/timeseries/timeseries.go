@@ -250,6 +250,19 @@ func (a *Aggregator) NotSent(op, reason string, n int64) {
 	a.mu.Unlock()
 }
 
+// Retried counts n retries of a hit of op (attempts beyond its first), for a
+// caller that learns a hit's attempts apart from its Record: the load
+// generator's dispatcher, which sees each call's clients.CallStats.
+func (a *Aggregator) Retried(op string, n int64) {
+	if n <= 0 {
+		return
+	}
+	a.mu.Lock()
+	a.op(op).retries += n
+	a.all.retries += n
+	a.mu.Unlock()
+}
+
 // Record counts one sent hit of op: intended is when the pacer meant to
 // send it, sent when it left; latency is measured from intended. status is
 // the final HTTP status (0 when no answer came, errText then says why);
