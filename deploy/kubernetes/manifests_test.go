@@ -275,6 +275,14 @@ func checkLoadJob(m *manifests, job *batchv1.Job) (n int, outPattern string, err
 		bad("args lack --shard")
 	} else if want := fmt.Sprintf("$(%s)/%d", indexVar, n); shard != want {
 		bad("--shard %q must be %q (0-based index I of N = completions)", shard, want)
+	} else {
+		// What each pod gets once Kubernetes fills in its index: the
+		// harness's own check (loadgen.ParseShard) must accept it.
+		for i := range n {
+			if _, err := loadgen.ParseShard(strings.Replace(shard, "$("+indexVar+")", strconv.Itoa(i), 1)); err != nil {
+				bad("--shard of pod %d: %v", i, err)
+			}
+		}
 	}
 	if v, ok := flagValue(args, "--start-at"); !ok || v == "" {
 		bad("args lack --start-at (every shard's schedule starts at the same time)")
