@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(child(mode, os.Args[len(os.Args)-1]))
 	}
-	os.Exit(testrun.WaitBound(m))
+	testrun.Exit(testrun.WaitBound(m))
 }
 
 // child is the adapter behaviour named mode, for operation op.

@@ -1,7 +1,6 @@
 package merge_test
 
 import (
-	"os"
 	"testing"
 
 	"github.com/alexa-harness/harness/internal/testrun"
@@ -9,4 +8,4 @@ import (
 
 // TestMain runs more of this package's tests at once: they mostly wait on
 // loopback traffic (see internal/testrun).
-func TestMain(m *testing.M) { os.Exit(testrun.WaitBound(m)) }
+func TestMain(m *testing.M) { testrun.Exit(testrun.WaitBound(m)) }
