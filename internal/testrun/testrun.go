@@ -1,5 +1,6 @@
-// Package testrun holds what the harness's own test binaries share: how many
-// tests run at once in packages whose tests mostly wait.
+// Package testrun holds what the harness's own test binaries share: how they
+// end (Exit, called by every package's TestMain) and how many tests run at
+// once in packages whose tests mostly wait (WaitBound).
 //
 // Tests that drive real traffic over loopback (load runs, shard runs, adapter
 // processes, Retry-After waits) spend most of their wall time waiting, not
@@ -21,7 +22,7 @@ const WaitBoundParallel = 4
 
 // WaitBound raises the test binary's -parallel to WaitBoundParallel (or
 // GOMAXPROCS, if larger) unless the command line set it, and runs the tests.
-// Call it as a package's TestMain: func TestMain(m *testing.M) { testrun.WaitBound(m) }.
+// Call it from a package's TestMain: func TestMain(m *testing.M) { testrun.Exit(testrun.WaitBound(m)) }.
 func WaitBound(m *testing.M) int {
 	if !flag.Parsed() {
 		flag.Parse()
