@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,9 +76,25 @@ func TestLoadHTMLVerdictBanner(t *testing.T) {
 		{"fail", false, false, false, false, "banner fail", "FAIL", ""},
 		{"fail, interrupted", false, false, true, false, "banner fail", "FAIL", "interrupted"},
 	}
+	// The synthetic run is deterministic: simulate it once, and give each
+	// case its own copy of the folder (one case damages it) and of the
+	// summary's parts a case changes (Pass, Thresholds, Generator).
+	baseDir, baseSum := syntheticReport(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			dir, sum := syntheticReport(t)
+			dir := t.TempDir()
+			if err := os.CopyFS(dir, os.DirFS(baseDir)); err != nil {
+				t.Fatal(err)
+			}
+			s := *baseSum
+			sum := &s
+			sum.OutDir = dir
+			sum.Thresholds = slices.Clone(baseSum.Thresholds)
+			if baseSum.Generator == nil {
+				t.Fatal("the synthetic run has no generator health")
+			}
+			g := *baseSum.Generator
+			sum.Generator = &g
 			sum.Pass, sum.Interrupted, sum.Generator.Saturated = tc.pass, tc.interrupted, tc.saturated
 			if tc.pass {
 				for i := range sum.Thresholds {

@@ -57,12 +57,11 @@ func TestConformCmdUsage(t *testing.T) {
 	}
 }
 
-// TestConformCmdJUnit: junit.xml is the runner's, one testsuite per
-// feature, skipped scenarios with their reason and no <error>.
-func TestConformCmdJUnit(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	code, out := conformCmd(t, nil, "--format", "none", "--tags", "@op:token", "--out", dir)
+// testConformCmdJUnit (TestSharedRuns): junit.xml of the shared conform
+// run is the runner's, one testsuite per feature, skipped scenarios with
+// their reason and no <error>.
+func testConformCmdJUnit(t *testing.T, shared sharedRuns) {
+	dir, code, out := shared.conform, shared.conformCode, shared.conformOut
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -123,10 +122,12 @@ func TestConformCmdJUnit(t *testing.T) {
 	}
 }
 
-func TestConformCmdMock(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "out")
-	code, out := conformCmd(t, nil, "--format", "none", "--tags", "@op:token", "--out", dir)
+// testConformCmdMock (TestSharedRuns): the shared conform run of the
+// @op:token scenarios against the embedded mock passes, says what it ran
+// and skipped, writes its files, and no secret is in clear in them or on
+// the console.
+func testConformCmdMock(t *testing.T, shared sharedRuns) {
+	dir, code, out := shared.conform, shared.conformCode, shared.conformOut
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}

@@ -11,18 +11,6 @@ import (
 	"github.com/alexa-harness/harness/internal/loadgen"
 )
 
-// smokeRun runs the smoke profile (embedded mock, backoff: required) into
-// a folder of t that the damage cases copy.
-func smokeRun(t *testing.T) string {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "run")
-	code, _, errs := runHarness(t, nil, "load", "--profile", "../../profiles/smoke.yaml", "--duration", "2s", "--out", out)
-	if code != ExitOK {
-		t.Fatalf("smoke run: exit %d\n%s", code, errs)
-	}
-	return out
-}
-
 // copyRun copies the run src into a fresh folder of t.
 func copyRun(t *testing.T, src string) string {
 	t.Helper()
@@ -50,13 +38,13 @@ func replaceLine(t *testing.T, path string, n int, text string) {
 	}
 }
 
-// TestReportDamagedRuns: harness report names every damaged, missing or
-// foreign file of a saved run and exits 4 (ExitPartial), never 0, on a run
-// whose data is damaged or partial; an intact run still passes. Each case
-// damages a copy of one real smoke run (embedded mock, backoff: required).
-func TestReportDamagedRuns(t *testing.T) {
-	t.Parallel()
-	base := smokeRun(t)
+// testReportDamagedRuns (TestSharedRuns): harness report names every
+// damaged, missing or foreign file of a saved run and exits 4
+// (ExitPartial), never 0, on a run whose data is damaged or partial; an
+// intact run still passes. Each case damages a copy of the shared load run
+// (embedded mock, backoff: required).
+func testReportDamagedRuns(t *testing.T, shared sharedRuns) {
+	base := shared.load
 	tests := []struct {
 		name   string
 		damage func(t *testing.T, dir string)

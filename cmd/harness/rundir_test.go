@@ -9,14 +9,14 @@ import (
 	"github.com/alexa-harness/harness/internal/loadgen"
 )
 
-// TestReusedOutFolder: a run owns its folder. A mock-target run and then a
+// testReusedOutFolder (TestSharedRuns): a run owns its folder. A mock-target
+// run (a copy of the shared load run, its run marker included) and then a
 // target: env run into the same --out no longer mix their files: the second
 // is refused (exit 2, the first run untouched) unless --overwrite, which
 // removes the first run, so harness report grades no journal of another
 // run; a folder of the user's own files is never written into; and a
 // journal copied beside an env run is named as another run's file.
-func TestReusedOutFolder(t *testing.T) {
-	t.Parallel()
+func testReusedOutFolder(t *testing.T, shared sharedRuns) {
 	env, _, _ := mockEnv(t)
 	tmp := t.TempDir()
 	envProfile := filepath.Join(tmp, "env.yaml")
@@ -26,11 +26,14 @@ duration: 1s
 pacer: {type: constant, rate: 10}
 mix: {get: 1}
 clients: {count: 1}
-thresholds: {backoff: report}
+thresholds: {backoff: report, maxNotSent: 1}
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(tmp, "out")
+	if err := os.CopyFS(out, os.DirFS(shared.load)); err != nil {
+		t.Fatal(err)
+	}
 	userDir := filepath.Join(tmp, "mine")
 	os.Mkdir(userDir, 0o755)
 	os.WriteFile(filepath.Join(userDir, "notes.txt"), []byte("mine"), 0o644)
@@ -45,16 +48,16 @@ thresholds: {backoff: report}
 		want  string // in stdout+stderr
 		check func(t *testing.T)
 	}{
-		{"mock run", []string{"load", "--profile", "../../profiles/smoke.yaml", "--duration", "1s", "--out", out}, -1, "Result:",
+		{"the mock run", []string{"report", out}, ExitOK, `Load run "smoke-loose"`,
 			func(t *testing.T) {
 				if !exists(loadgen.FileJournal) {
-					t.Fatal("the mock run wrote no journal.jsonl")
+					t.Fatal("the mock run has no journal.jsonl")
 				}
 			}},
 		{"env run into the same folder", []string{"load", "--profile", envProfile, "--out", out}, ExitUsage, "holds an earlier run",
 			func(t *testing.T) {
 				b, _ := os.ReadFile(filepath.Join(out, loadgen.FileProfile))
-				if !strings.Contains(string(b), "name: smoke") || !exists(loadgen.FileJournal) {
+				if !strings.Contains(string(b), "name: smoke-loose") || !exists(loadgen.FileJournal) {
 					t.Error("the refused run touched the earlier run's files")
 				}
 			}},

@@ -54,21 +54,16 @@ func checkReport(t *testing.T, format, body string, load bool) {
 	}
 }
 
-// TestRunReports: load --out and conform --out leave report.html and
-// report.md in the run folder, and harness report renders both kinds of
-// folder in every --format, to stdout or --output, with the run's exit
-// code; a bad --format is exit 2 naming the flag, a damaged conform.json
-// exit 4. One short real run of each kind (embedded mock).
-func TestRunReports(t *testing.T) {
-	t.Parallel()
+// testRunReports (TestSharedRuns): load --out and conform --out leave
+// report.html and report.md in the run folder, and harness report renders
+// both kinds of folder in every --format, to stdout or --output, with the
+// run's exit code; a bad --format is exit 2 naming the flag, a damaged
+// conform.json exit 4. The shared load and conform runs (embedded mock).
+func testRunReports(t *testing.T, shared sharedRuns) {
 	root := t.TempDir()
-	loadDir := filepath.Join(root, "load")
-	if code, _, errs := runHarness(t, nil, "load", "--profile", "../../profiles/smoke.yaml", "--duration", "1s", "--out", loadDir); code != ExitOK {
-		t.Fatalf("load: exit %d\n%s", code, errs)
-	}
-	confDir := filepath.Join(root, "conform")
-	if code, out, errs := runHarness(t, nil, "conform", "--tags", "@op:token", "--format", "none", "--out", confDir); code != ExitOK {
-		t.Fatalf("conform: exit %d\n%s%s", code, out, errs)
+	loadDir, confDir := shared.load, shared.conform
+	if shared.conformCode != ExitOK {
+		t.Fatalf("conform: exit %d\n%s", shared.conformCode, shared.conformOut)
 	}
 	for _, dir := range []string{loadDir, confDir} {
 		for _, f := range []struct{ file, format string }{{"report.html", "html"}, {"report.md", "markdown"}} {
@@ -95,7 +90,7 @@ func TestRunReports(t *testing.T) {
 		code   int
 		want   string // in stdout (the report), or in stderr for an error
 	}{
-		{"load default", loadDir, "", false, ExitOK, "Result: PASS"},
+		{"load default", loadDir, "", false, ExitOK, `Load run "smoke-loose"`},
 		{"load text", loadDir, "text", false, ExitOK, "Result: PASS"},
 		{"load html", loadDir, "html", false, ExitOK, "<svg"},
 		{"load markdown", loadDir, "markdown", false, ExitOK, "| --- |"},
@@ -156,28 +151,21 @@ func TestRunReports(t *testing.T) {
 	}
 }
 
-// TestRunRecordFlags: load --record --history FILE records the finished
-// run, which harness history list then shows; conform refuses --history
-// and --record without --out (exit 2) before running anything.
-func TestRunRecordFlags(t *testing.T) {
-	t.Parallel()
-	root := t.TempDir()
-	db := filepath.Join(root, "history.db")
-	env := map[string]string{"XDG_STATE_HOME": filepath.Join(root, "state")}
-	out := filepath.Join(root, "run")
-	code, _, errs := runHarness(t, env, "load", "--profile", "../../profiles/smoke.yaml", "--duration", "1s", "--out", out,
-		"--record", "--history", db)
-	if code != ExitOK {
-		t.Fatalf("load --record: exit %d\n%s", code, errs)
-	}
-	if !strings.Contains(errs, "history: recorded as run #1 in "+db) {
-		t.Errorf("load does not say it recorded the run:\n%s", errs)
+// testRunRecordFlags (TestSharedRuns): load --record --history FILE
+// records the finished run, which harness history list then shows; conform
+// refuses --history and --record without --out (exit 2) before running
+// anything.
+func testRunRecordFlags(t *testing.T, shared sharedRuns) {
+	db := shared.history
+	env := map[string]string{"XDG_STATE_HOME": filepath.Join(t.TempDir(), "state")}
+	if !strings.Contains(shared.loadStderr, "history: recorded as run #1 in "+db) {
+		t.Errorf("load does not say it recorded the run:\n%s", shared.loadStderr)
 	}
 	code, list, errs := runHarness(t, env, "history", "list", "--history", db)
 	if code != ExitOK {
 		t.Fatalf("history list: exit %d\n%s", code, errs)
 	}
-	for _, w := range []string{"1 run", "smoke"} {
+	for _, w := range []string{"1 run", "smoke-loose"} {
 		if !strings.Contains(list, w) {
 			t.Errorf("history list does not show %q:\n%s", w, list)
 		}

@@ -3,7 +3,9 @@ package certify
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -27,8 +29,40 @@ func selfAdapter(t *testing.T, mode string) (Adapter, map[string]string) {
 	return Adapter{Argv: []string{exe}}, env
 }
 
+// teamAdapterPkg is the adapter a skill team might write, with one variant
+// per broken rule (internal/teamadapter/main.go).
+const teamAdapterPkg = "./internal/teamadapter"
+
+// buildTeamAdapter builds the team adapter into dir, without -race: it runs
+// hundreds of times in TestCertify, and a binary without the race runtime
+// and this package's dependencies starts in a few milliseconds instead of
+// some 40 ms of CPU. With a warm build cache this is a link of some 0.4 s;
+// with a cold one it compiles net/http and the rest of its standard library
+// once (some 20 s of CPU), hence the generous bound.
+func buildTeamAdapter(dir string) (string, error) {
+	gotool, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("building the team adapter needs the go command on PATH (go test puts it there): %w", err)
+	}
+	bin := filepath.Join(dir, "teamadapter")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if out, err := exec.CommandContext(ctx, gotool, "build", "-o", bin, teamAdapterPkg).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build %s: %w\n%s", teamAdapterPkg, err, out)
+	}
+	return bin, nil
+}
+
+// teamAdapter is the team adapter bin playing variant.
+func teamAdapter(bin, variant string) (Adapter, map[string]string) {
+	env := BaseEnv(os.Getenv)
+	env[childEnv] = variant
+	env["GORACE"] = noExitSleep // in case GOFLAGS has -race
+	return Adapter{Argv: []string{bin}}, env
+}
+
 // TestCertify certifies the harness's own client and a set of adapters
-// written to break one rule each (buggy_test.go), all at once: the
+// written to break one rule each (internal/teamadapter), all at once: the
 // certifications run concurrently in goroutines (most of their time is the
 // adapters waiting, and t.Parallel would run only GOMAXPROCS of them at a
 // time), then each is checked in a subtest.
@@ -79,13 +113,26 @@ func TestCertify(t *testing.T) {
 	} else {
 		t.Logf("SKIPPED LOUDLY: the reference's back-off scenario of skill-credentials and the end-to-end back-off of the equal-jitter and exponential variants; set %s=1 to run them (.ci/run does)", examplesEnv)
 	}
+	// Built once, while the reference (the test binary itself) already runs.
+	teamBin := sync.OnceValues(func() (string, error) { return buildTeamAdapter(t.TempDir()) })
 	got := make([]outcome, len(tests))
 	var wg sync.WaitGroup
 	for i, tt := range tests {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a, env := selfAdapter(t, tt.variant)
+			var a Adapter
+			var env map[string]string
+			if strings.HasPrefix(tt.variant, "reference") {
+				a, env = selfAdapter(t, tt.variant)
+			} else {
+				bin, err := teamBin()
+				if err != nil {
+					got[i] = outcome{err: err}
+					return
+				}
+				a, env = teamAdapter(bin, tt.variant)
+			}
 			timeout := cmp.Or(tt.timeout, 30*time.Second)
 			out := t.TempDir()
 			res, err := Run(context.Background(), Options{Adapter: a, Env: env, Tags: tt.tags, CallTimeout: timeout, OutDir: out})
@@ -141,6 +188,14 @@ func TestCertify(t *testing.T) {
 				t.Fatalf("want rule %s failed; got %s", tt.fails, res.Verdict())
 			}
 			t.Logf("%s: %s in %s (%d adapter calls)", tt.variant, res.Verdict(), res.Duration.Round(time.Millisecond), res.calls())
+			for _, sc := range res.Scenarios {
+				for _, c := range sc.Checks {
+					if c.Rule == tt.fails && !c.Passed() {
+						t.Logf("%s: %s", sc.Name, c.Figure) // the evidence, to see the margin
+						break
+					}
+				}
+			}
 		})
 	}
 }

@@ -248,12 +248,26 @@ func (d *detector) pvalue(z []float64, bounds []int, q float64, work []float64) 
 	limit := int(math.Floor(d.cfg.sig*float64(r+1))) - 1 // largest count still significant
 	exceed := 0
 	copy(work, z)
+	// A shuffle within a segment moves values, not their ranks within it: in
+	// a segment without ties each value's rank is fixed, so it is computed
+	// once and shuffled along with the value, sparing bestSplit a sort per
+	// permutation. A segment with ties is ranked afresh (sorted) every time,
+	// as before, so that every Q is computed exactly as without this shortcut.
+	rank := make([]int, len(z))
+	distinct := make([]bool, len(bounds)-1)
+	for s := 0; s+1 < len(bounds); s++ {
+		lo, hi := bounds[s], bounds[s+1]
+		distinct[s] = d.scratch.ranks(work[lo:hi], rank[lo:hi])
+	}
 	for i := 0; i < r; i++ {
 		for s := 0; s+1 < len(bounds); s++ {
-			seg := work[bounds[s]:bounds[s+1]]
-			d.rng.Shuffle(len(seg), func(a, b int) { seg[a], seg[b] = seg[b], seg[a] })
+			seg, sr := work[bounds[s]:bounds[s+1]], rank[bounds[s]:bounds[s+1]]
+			d.rng.Shuffle(len(seg), func(a, b int) {
+				seg[a], seg[b] = seg[b], seg[a]
+				sr[a], sr[b] = sr[b], sr[a]
+			})
 		}
-		if _, qp := d.best(work, bounds); qp >= q {
+		if _, qp := d.bestRanked(work, rank, distinct, bounds); qp >= q {
 			exceed++
 			if exceed > limit {
 				return float64(exceed+1) / float64(i+2) // early stop: cannot be significant
@@ -261,6 +275,26 @@ func (d *detector) pvalue(z []float64, bounds []int, q float64, work []float64) 
 		}
 	}
 	return float64(exceed+1) / float64(r+1)
+}
+
+// bestRanked is best over a permutation's segments, using the carried ranks
+// of the segments marked distinct.
+func (d *detector) bestRanked(z []float64, rank []int, distinct []bool, bounds []int) (int, float64) {
+	bestIdx, bestQ := -1, math.Inf(-1)
+	for s := 0; s+1 < len(bounds); s++ {
+		lo, hi := bounds[s], bounds[s+1]
+		var tau int
+		var q float64
+		if distinct[s] {
+			tau, q = d.scratch.splitRanked(z[lo:hi], rank[lo:hi], d.cfg.minSize)
+		} else {
+			tau, q = d.scratch.bestSplit(z[lo:hi], d.cfg.minSize)
+		}
+		if tau >= 0 && q > bestQ {
+			bestIdx, bestQ = lo+tau, q
+		}
+	}
+	return bestIdx, bestQ
 }
 
 // scanner holds reusable buffers for bestSplit.
@@ -286,14 +320,36 @@ func (s *scanner) bestSplit(z []float64, minSize int) (int, float64) {
 	if n < 2*minSize {
 		return -1, 0
 	}
+	rank := s.rank[:n]
+	s.ranks(z, rank)
+	return s.splitRanked(z, rank, minSize)
+}
+
+// ranks sets rank[i] to the 1-based position of z[i] in z sorted ascending
+// (ties in the sort's order) and reports whether z's values are distinct
+// (then the ranks depend on the values only, not on their order in z).
+func (s *scanner) ranks(z []float64, rank []int) bool {
+	n := len(z)
 	order := s.order[:n]
 	for i := range order {
 		order[i] = i
 	}
 	sort.Slice(order, func(a, b int) bool { return z[order[a]] < z[order[b]] })
-	rank := s.rank[:n]
+	distinct := true
 	for r, i := range order {
 		rank[i] = r + 1 // Fenwick trees are 1-based
+		if r > 0 && z[order[r-1]] == z[i] {
+			distinct = false
+		}
+	}
+	return distinct
+}
+
+// splitRanked is bestSplit given rank, z's ranks as ranks sets them.
+func (s *scanner) splitRanked(z []float64, rank []int, minSize int) (int, float64) {
+	n := len(z)
+	if n < 2*minSize {
+		return -1, 0
 	}
 	left := s.left[:n+1]
 	s.within(z, rank, func(t int, w float64) { left[t] = w }, false)

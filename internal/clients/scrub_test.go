@@ -224,6 +224,7 @@ func TestAttemptTimeoutStalledBody(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // each waits out real attempt timeouts on its own server
 			srv := stallServer(t)
 			clock := newFakeClock()
 			var attempts []clients.Attempt

@@ -83,7 +83,7 @@ func growthTest(chains [][]time.Duration, alpha float64, minGaps int) GrowthResu
 	}
 	// Group 0: gaps before the first retry; group 1: before any later one.
 	groups := [][]float64{nil, nil}
-	seen := map[int]bool{}
+	longest := 0 // chains' gaps are indexes 0, 1, …: the distinct indexes are those of the longest
 	for _, ch := range chains {
 		if len(ch) == 0 || r.N >= growthMaxGaps {
 			continue
@@ -93,12 +93,12 @@ func growthTest(chains [][]time.Duration, alpha float64, minGaps int) GrowthResu
 			if r.N >= growthMaxGaps {
 				break
 			}
-			seen[k] = true
+			longest = max(longest, k+1)
 			groups[min(k, 1)] = append(groups[min(k, 1)], float64(g))
 			r.N++
 		}
 	}
-	r.Indexes, r.First = len(seen), len(groups[0])
+	r.Indexes, r.First = longest, len(groups[0])
 	if r.N < minGaps || len(groups[0]) == 0 || len(groups[1]) == 0 {
 		r.Reason = fmt.Sprintf("not enough evidence: %d gaps (%d before a first retry, %d before later ones); need at least %d, with both kinds",
 			r.N, len(groups[0]), len(groups[1]), minGaps)
@@ -122,22 +122,30 @@ func growthTest(chains [][]time.Duration, alpha float64, minGaps int) GrowthResu
 }
 
 // kendall returns Kendall's S between group index and value, its null
-// variance with ties in both variables, and τ-b. n is the total count.
+// variance with ties in both variables, and τ-b. n is the total count. It
+// sorts each group in place (the caller's scratch): sorted groups give S by
+// merging, O(n) per pair of groups, and the ties of the values by a k-way
+// merge, with no further copy or sort.
 func kendall(groups [][]float64, n int) (s, v, tau float64) {
-	sorted := make([][]float64, len(groups))
 	all := make([]float64, 0, n)
-	for i, g := range groups {
-		sorted[i] = slices.Clone(g)
-		slices.Sort(sorted[i])
-		all = append(all, g...)
+	for _, g := range groups {
+		slices.Sort(g)
+		all = mergeSorted(all, g)
 	}
-	// S = Σ over pairs in different groups a < b of sign(y_b − y_a).
-	for a := range sorted {
-		for b := a + 1; b < len(sorted); b++ {
-			for _, y := range sorted[b] {
-				lo, _ := slices.BinarySearch(sorted[a], y)                              // values < y
-				hi, _ := slices.BinarySearch(sorted[a], math.Nextafter(y, math.Inf(1))) // values ≤ y
-				s += float64(lo) - float64(len(sorted[a])-hi)
+	// S = Σ over pairs in different groups a < b of sign(y_b − y_a): for each
+	// y in group b, the values of group a below y minus those above it.
+	for a, ga := range groups {
+		for _, gb := range groups[a+1:] {
+			lo, hi := 0, 0 // values of ga < y, ≤ y (both grow with y)
+			for _, y := range gb {
+				for lo < len(ga) && ga[lo] < y {
+					lo++
+				}
+				hi = max(hi, lo)
+				for hi < len(ga) && ga[hi] <= y {
+					hi++
+				}
+				s += float64(lo) - float64(len(ga)-hi)
 			}
 		}
 	}
@@ -148,7 +156,6 @@ func kendall(groups [][]float64, n int) (s, v, tau float64) {
 			tx = append(tx, float64(len(g)))
 		}
 	}
-	slices.Sort(all)
 	for i := 0; i < len(all); {
 		j := i
 		for j < len(all) && all[j] == all[i] {
@@ -175,4 +182,21 @@ func kendall(groups [][]float64, n int) (s, v, tau float64) {
 		tau = s / math.Sqrt(d)
 	}
 	return s, v, tau
+}
+
+// mergeSorted appends the ascending values of b to the ascending dst,
+// keeping it ascending (dst needs capacity for b to merge without a copy).
+func mergeSorted(dst, b []float64) []float64 {
+	i := len(dst) - 1
+	dst = append(dst, b...)
+	for j, k := len(b)-1, len(dst)-1; j >= 0; k-- {
+		if i >= 0 && dst[i] > b[j] {
+			dst[k] = dst[i]
+			i--
+		} else {
+			dst[k] = b[j]
+			j--
+		}
+	}
+	return dst
 }

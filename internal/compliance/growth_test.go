@@ -17,7 +17,7 @@ type backoff func(rng *rand.Rand, k int) time.Duration
 // M_k = min(cap, base·2^(k−1)) in seconds.
 func exponential(kind string, base, cap float64) backoff {
 	return func(rng *rand.Rand, k int) time.Duration {
-		m := min(cap, base*math.Pow(2, float64(k-1)))
+		m := min(cap, math.Ldexp(base, k-1)) // base·2^(k−1), exactly
 		switch kind {
 		case "full":
 			m = rng.Float64() * m
@@ -291,5 +291,46 @@ func TestBinomialUpper(t *testing.T) {
 	}
 	if u := binomialUpper(1, 1000); u < 0.0047 || u > 0.0048 {
 		t.Fatalf("binomialUpper(1, 1000) = %g, want ≈ 0.00474", u)
+	}
+}
+
+// TestKendallMatchesDefinition: S from the merged sorted groups equals the
+// definition Σ_{a<b} Σ sign(y_b − y_a) over all pairs in different groups,
+// with ties within and across groups.
+func TestKendallMatchesDefinition(t *testing.T) {
+	tests := []struct {
+		name   string
+		groups [][]float64
+	}{
+		{"two groups, ties", [][]float64{{3, 1, 2, 2, 5}, {2, 2, 4, 1, 0, 5}}},
+		{"three groups", [][]float64{{1, 1, 1}, {0, 1, 2}, {3, 1, 1, 7}}},
+		{"one value everywhere", [][]float64{{4, 4}, {4, 4, 4}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			want, n := 0.0, 0
+			for a, ga := range tc.groups {
+				n += len(ga)
+				for _, gb := range tc.groups[a+1:] {
+					for _, x := range ga {
+						for _, y := range gb {
+							switch {
+							case y > x:
+								want++
+							case y < x:
+								want--
+							}
+						}
+					}
+				}
+			}
+			s, v, _ := kendall(tc.groups, n)
+			if s != want {
+				t.Errorf("S = %v, want %v", s, want)
+			}
+			if math.IsNaN(v) || v < 0 {
+				t.Errorf("variance %v", v)
+			}
+		})
 	}
 }

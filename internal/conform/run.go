@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+	"github.com/cucumber/godog/colors"
 
 	"github.com/alexa-harness/harness/api"
 	"github.com/alexa-harness/harness/features"
@@ -315,9 +316,15 @@ func runSuite(ctx context.Context, opt Options, format string, target *steps.Tar
 			rec.register(sc)
 		},
 		Options: &godog.Options{
-			Format:         format,
-			Output:         console,
-			NoColors:       true,
+			Format: format,
+			// The console formats' colours are stripped here, on the console
+			// writer, rather than by godog's NoColors: that wraps every output
+			// in a writer making one Write per character, which for the
+			// cucumber file is one write(2) per byte (seconds per run). The
+			// cucumber formatter writes no colours, so its file is the same;
+			// Colored passes text through unchanged outside Windows consoles.
+			Output:         colors.Uncolored(console),
+			NoColors:       false,
 			Paths:          []string{"."},
 			FS:             opt.FS,
 			Strict:         true,

@@ -81,7 +81,7 @@ func startRun(t *testing.T, ctx context.Context, p *loadgen.Profile, mod func(*l
 func throttled(policy, faults string) string {
 	return fmt.Sprintf(`
 name: storm-%[1]s
-duration: 3s
+duration: 2s
 pacer: {type: constant, rate: 30}
 mix: {get: 3, skill-credentials: 1}
 data: {seed: 9, preload: 2}
@@ -94,6 +94,7 @@ mock:
   rateLimit: {operation: "*", rate: 2, burst: 2, retryAfter: 1}
 thresholds:
   allowStatuses: [429]
+  maxNotSent: 0.5 # a loaded machine falls behind; the subject is the clients' back-off
   backoff: required
 `, policy, faults)
 }
@@ -114,9 +115,10 @@ clients:
   retry: {policy: standard, base: 100ms, cap: 1s, maxAttempts: 3}
 ` + budget + `
 mock:
-  rateLimit: {operation: "*", rate: 0.2, burst: 1, retryAfter: 1}
+  rateLimit: {operation: "*", rate: 0.05, burst: 1, retryAfter: 1}
 thresholds:
   allowStatuses: [429]
+  maxNotSent: 0.5 # a loaded machine falls behind; the subject is the clients' back-off
   backoff: required
 `
 }
@@ -312,6 +314,10 @@ thresholds: {backoff: report, latency: {all: {p99: 30s}}}
 }
 
 // TestStepRamp: per-step figures and the highest step rate meeting the SLO.
+// Each step's hits are exact (sent or not sent, by their due time); how many
+// were sent, and the rate achieved, depend on the machine, so the SLO's
+// minAchieved and the generator's limits are loose: the subject is the
+// per-step accounting and grading, not the generator's health.
 func TestStepRamp(t *testing.T) {
 	t.Parallel()
 	p := profile(t, `
@@ -319,19 +325,24 @@ duration: 1500ms
 pacer: {type: step, start: 20, step: 20, every: 500ms}
 mix: {get: 1}
 clients: {count: 2}
-slo: {p99: 5s, errorRate: 0.5, minAchieved: 0.8}
+slo: {p99: 5s, errorRate: 0.5, minAchieved: 0.3}
 generator: {maxLag: 1s, maxCpu: 1} # the machine is shared: grade the target alone
-thresholds: {backoff: off}
+thresholds: {backoff: off, maxNotSent: 0.5}
 `)
 	sum, _ := run(t, context.Background(), p, nil)
 	if len(sum.Steps) != 3 {
 		t.Fatalf("%d steps, want 3: %+v", len(sum.Steps), sum.Steps)
 	}
 	for i, s := range sum.Steps {
-		// 20, 40, 60 hits/s for half a second each: 10, 20, 30 hits.
+		// 20, 40, 60 hits/s for half a second each: 10, 20, 30 hits due,
+		// each sent (a request) or not sent, never lost or moved.
 		rate, hits := float64(20*(i+1)), 10*(i+1)
-		if s.Rate != rate || s.Op.Requests < hits-2 || s.Op.Requests > hits+1 {
-			t.Errorf("step %d: rate %g, %d hits; want %g/s, %d hits", i, s.Rate, s.Op.Requests, rate, hits)
+		due := s.Op.Requests + s.Op.Cancelled
+		for _, n := range s.Op.NotSent {
+			due += n
+		}
+		if s.Rate != rate || due < hits-1 || due > hits+1 || s.Op.Requests < hits/2 {
+			t.Errorf("step %d: rate %g, %d hits due, %d sent; want %g/s, %d due, most sent", i, s.Rate, due, s.Op.Requests, rate, hits)
 		}
 	}
 	if sum.HighestRate != 60 || sum.Knee == nil || sum.Knee.Cause != "none" {
@@ -339,23 +350,29 @@ thresholds: {backoff: off}
 	}
 }
 
-// TestKneeOnTheTarget: a step ramp against a mock that throttles one
-// client above 45/s finds the knee at 40/s, on the target's account, and
-// says why the next step failed. The generator's lag limit is raised: the
-// test machine is shared, and the subject here is the target's knee.
+// TestKneeOnTheTarget: a step ramp (10, 40, 70/s, then held at 70/s)
+// against a mock that throttles one client above 45/s finds the knee at
+// 40/s, on the target's account, and says why the next step failed. The
+// bucket's burst of 8 absorbs a loaded machine's catch-up bursts below the
+// limit; step 3 offers far above it (42 hits for ~35 tokens); the ramp runs
+// past step 3 so that hits left unsent in the last ticks never make it
+// incomplete. The generator's lag limit is raised and
+// the SLO's minAchieved lowered: the test machine is shared (a stalled
+// generator achieves less than the step's rate), and the subject here is
+// the target's knee.
 func TestKneeOnTheTarget(t *testing.T) {
 	t.Parallel()
 	p := profile(t, `
-duration: 2400ms
-pacer: {type: step, start: 20, step: 20, every: 800ms}
+duration: 2s
+pacer: {type: step, start: 10, step: 30, every: 600ms, max: 70}
 mix: {get: 1}
 data: {preload: 1}
 clients: {count: 1, retry: {policy: no-retry}}
 mock:
-  rateLimit: {operation: "*", rate: 45, burst: 5, retryAfter: 1}
-slo: {p99: 5s, errorRate: 0.05, minAchieved: 0.8}
+  rateLimit: {operation: "*", rate: 45, burst: 8, retryAfter: 1}
+slo: {p99: 5s, errorRate: 0.05, minAchieved: 0.3}
 generator: {maxLag: 1s, maxCpu: 1}
-thresholds: {backoff: off}
+thresholds: {backoff: off, maxNotSent: 0.5}
 `)
 	sum, _ := run(t, context.Background(), p, nil)
 	k := sum.Knee
@@ -407,7 +424,7 @@ mix: {get: 1}
 func TestNoSecretsInArtifacts(t *testing.T) {
 	t.Parallel()
 	p := profile(t, `
-duration: 2s
+duration: 1s
 pacer: {type: constant, rate: 30}
 mix: {create: 2, get: 2, get-all-pages: 1, skill-credentials: 2, token: 2}
 data: {seed: 5, preload: 3}
@@ -513,8 +530,9 @@ thresholds: {backoff: off}
 	}
 }
 
-// TestOverOffered: 200,000 hits/s offered for 1 s with at most 8 hits in
-// flight, far beyond what one process sends: every planned hit is accounted
+// TestOverOffered: 20,000 hits/s offered for 1 s with at most 2 hits in
+// flight against a target answering in 5 ms (at most ~400 hits/s get
+// through, which keeps the test's CPU small): every planned hit is accounted
 // for (planned = sent + not sent), the excess is not sent for the
 // generator's reasons (in-flight cap, behind schedule), never counted as a
 // request, the run fails maxNotSent and the verdict says the generator
@@ -523,11 +541,13 @@ func TestOverOffered(t *testing.T) {
 	t.Parallel()
 	p := profile(t, `
 duration: 1s
-pacer: {type: constant, rate: 200000}
+pacer: {type: constant, rate: 20000}
 mix: {get: 1}
 data: {preload: 1}
 clients: {count: 2}
-generator: {maxInFlight: 8}
+generator: {maxInFlight: 2}
+mock:
+  faults: [{operation: getThreadNetworks, delayMs: 5, probability: 1, count: 100000}]
 thresholds: {backoff: off}
 `)
 	var last loadgen.Progress
@@ -535,8 +555,8 @@ thresholds: {backoff: off}
 		o.OnProgress = func(pr loadgen.Progress) { last = pr }
 	})
 	a := sum.Accounting
-	if a.Planned != 200000 || a.Planned != a.Sent+a.NotSent {
-		t.Fatalf("accounting %+v: planned must be 200000 = sent + not sent", a)
+	if a.Planned != 20000 || a.Planned != a.Sent+a.NotSent {
+		t.Fatalf("accounting %+v: planned must be 20000 = sent + not sent", a)
 	}
 	var sum2 int64
 	for _, n := range a.NotSentReasons {
@@ -550,8 +570,8 @@ thresholds: {backoff: off}
 		t.Errorf("requests %d (+%d cancelled) vs sent %d, answered %d", sum.All.Requests, sum.All.Cancelled, a.Sent, a.Answered)
 	}
 	g := sum.Generator
-	if g == nil || !g.Saturated || g.MaxInFlight != 8 || g.PeakInFlight > 8 {
-		t.Fatalf("generator %+v: want saturated, cap 8 never exceeded", g)
+	if g == nil || !g.Saturated || g.MaxInFlight != 2 || g.PeakInFlight > 2 {
+		t.Fatalf("generator %+v: want saturated, cap 2 never exceeded", g)
 	}
 	if sum.Pass || !slices.Contains(sum.Failed(), "maxNotSent") || sum.Verdict == "PASS" || !strings.Contains(sum.Verdict, "generator saturated") {
 		t.Errorf("verdict %q, failed %v: want a FAIL of maxNotSent with the generator saturated", sum.Verdict, sum.Failed())
@@ -563,7 +583,7 @@ thresholds: {backoff: off}
 	if err := reports.WriteLoad(&b, sum); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Hits: planned 200000", "in-flight-cap", "GENERATOR SATURATED", "Result: FAIL (maxNotSent)"} {
+	for _, want := range []string{"Hits: planned 20000 ", "in-flight-cap", "GENERATOR SATURATED", "Result: FAIL (maxNotSent)"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("summary lacks %q:\n%s", want, b.String())
 		}
@@ -648,11 +668,13 @@ func TestTimeSeriesAccounts(t *testing.T) {
 	t.Parallel()
 	p := profile(t, `
 duration: 1s
-pacer: {type: constant, rate: 2000}
+pacer: {type: constant, rate: 400}
 mix: {get: 3, skill-credentials: 1}
 data: {preload: 1}
 clients: {count: 2}
-generator: {maxInFlight: 4}
+generator: {maxInFlight: 2}
+mock:
+  faults: [{operation: "*", delayMs: 10, probability: 1, count: 100000}]
 thresholds: {backoff: off}
 `)
 	sum, dir := run(t, context.Background(), p, nil)

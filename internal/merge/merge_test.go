@@ -28,7 +28,7 @@ import (
 const shardProfile = `
 name: shards
 target: env
-duration: 2s
+duration: 1s
 pacer: {type: constant, rate: 60}
 mix: {create: 2, get: 4, get-all-pages: 1, token: 1}
 data: {seed: 7, preload: 2, pageSize: 1}
@@ -136,17 +136,21 @@ data: {seed: 9, preload: 1}
 clients: {count: 4, retry: {policy: standard}}
 `
 
-// stepProfile: a step ramp, 20/s then 40/s in total.
+// stepProfile: a step ramp, 20/s then 40/s in total, half a second each.
 const stepProfile = `
 name: shards-step
 target: env
-duration: 2s
-pacer: {type: step, start: 20, step: 20, every: 1s, max: 40}
+duration: 1s
+pacer: {type: step, start: 20, step: 20, every: 500ms, max: 40}
 mix: {get: 1}
 data: {seed: 5, preload: 1}
 clients: {count: 4, retry: {policy: standard}}
 `
 
+// TestMergeShardsExact: N shards of a run merge into the whole run's
+// figures: the union's hits and one histogram's percentiles, the whole
+// schedule's plan and steps. The two-shard constant run is checked by
+// TestMergeRefuses, on the shards it shares with the refusal cases.
 func TestMergeShardsExact(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -154,88 +158,102 @@ func TestMergeShardsExact(t *testing.T) {
 		profile string
 		n       int
 		planned int64 // the whole schedule's (0: the max pacer has none)
-		steps   []int // hits sent per step of a step ramp, whole run
+		steps   []int // hits due per step of a step ramp, whole run
 	}{
-		{"constant, 2 shards", shardProfile, 2, 120, nil},
-		{"constant, 3 shards", shardProfile, 3, 120, nil},
+		{"constant, 3 shards", shardProfile, 3, 60, nil},
 		{"max, 2 shards", maxProfile, 2, 0, nil},
-		{"step, 2 shards", stepProfile, 2, 60, []int{20, 40}},
+		{"step, 2 shards", stepProfile, 2, 30, []int{10, 20}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			n := tt.n
 			// A fresh mock: the shards' created networks are new to it, so
 			// a 409 would be two shards colliding.
-			dirs := runShards(t, startMock(t), tt.profile, n)
-			out := t.TempDir()
-			sum, err := merge.Merge(dirs, out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs := union(t, dirs)
-			var sent, requests int
-			var planned int64
-			for _, d := range dirs {
-				s := readSummary(t, d)
-				requests += s.All.Requests
-				sent += s.All.Requests + s.All.Cancelled
-				planned += s.Accounting.Planned
-			}
-			if sum.All.Requests != requests || sent != len(rs) || sum.Accounting.Sent != int64(sent) {
-				t.Errorf("merged requests %d, sent %d; shards' sum %d requests, %d results on record", sum.All.Requests, sum.Accounting.Sent, requests, len(rs))
-			}
-			if sum.Accounting.Planned != planned || (tt.planned > 0 && planned != tt.planned) { // 60/s × 2 s, whatever N
-				t.Errorf("planned: shards sum %d, merged %d, the whole schedule %d", planned, sum.Accounting.Planned, tt.planned)
-			}
-			want := oracle(rs)
-			got := sum.All.Latency
-			if got.P50 != want.P50 || got.P90 != want.P90 || got.P99 != want.P99 || got.Max != want.Max {
-				t.Errorf("merged latency p50/p90/p99/max %v/%v/%v/%v, one histogram of the union %v/%v/%v/%v",
-					got.P50, got.P90, got.P99, got.Max, want.P50, want.P90, want.P99, want.Max)
-			}
-			if tt.steps != nil {
-				var got []int
-				for _, st := range sum.Steps {
-					got = append(got, st.Op.Requests)
-				}
-				if !slices.Equal(got, tt.steps) {
-					t.Errorf("merged steps' hits %v, want the whole ramp's %v (steps %+v)", got, tt.steps, sum.Steps)
-				}
-			}
-			statuses := 0
-			for _, c := range sum.All.Statuses {
-				statuses += c
-			}
-			if statuses != sum.All.Requests+sum.All.Cancelled {
-				t.Errorf("statuses sum to %d, want %d", statuses, sum.All.Requests)
-			}
-			if c := sum.All.Statuses["409"]; c > 0 {
-				t.Errorf("%d creates answered 409: shards created the same network", c)
-			}
-			if sum.All.Statuses["200"] == 0 {
-				t.Errorf("no hit answered 200: %v", sum.All.Statuses)
-			}
-			if sum.Compliance == nil || sum.Compliance.Client == nil {
-				t.Fatalf("no back-off verdict over the union: %+v", sum.Compliance)
-			}
-			if len(sum.Damage) > 0 || sum.Partial {
-				t.Errorf("merged run damaged/partial: %v %v", sum.Damage, sum.Notes)
-			}
-			// The HTML report renders the merged folder.
-			var html strings.Builder
-			if err := reports.WriteLoadHTML(&html, reports.NewLoadReport(sum, out, time.Now())); err != nil || !strings.Contains(html.String(), sum.Profile) {
-				t.Errorf("HTML report of the merged run: %v (%d bytes)", err, html.Len())
-			}
-			// harness report on the merged folder reads the same figures.
-			re, err := loadgen.Replay(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if re.All.Latency != sum.All.Latency || re.All.Requests != sum.All.Requests || re.Accounting.Planned != sum.Accounting.Planned || len(re.Damage) > 0 {
-				t.Errorf("report of the merged folder %+v differs from the merge's %+v (damage %v)", re.All, sum.All, re.Damage)
-			}
+			checkExact(t, runShards(t, startMock(t), tt.profile, tt.n), tt.planned, tt.steps)
 		})
+	}
+}
+
+// checkExact merges the shard folders dirs and holds the merge to the
+// union of their results; planned is the whole schedule's hits (0: not
+// checked), steps the whole ramp's hits due per step (nil: no ramp).
+func checkExact(t *testing.T, dirs []string, wantPlanned int64, wantSteps []int) {
+	t.Helper()
+	out := t.TempDir()
+	sum, err := merge.Merge(dirs, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := union(t, dirs)
+	var sent, requests int
+	var planned int64
+	for _, d := range dirs {
+		s := readSummary(t, d)
+		requests += s.All.Requests
+		sent += s.All.Requests + s.All.Cancelled
+		planned += s.Accounting.Planned
+	}
+	if sum.All.Requests != requests || sent != len(rs) || sum.Accounting.Sent != int64(sent) {
+		t.Errorf("merged requests %d, sent %d; shards' sum %d requests, %d results on record", sum.All.Requests, sum.Accounting.Sent, requests, len(rs))
+	}
+	if sum.Accounting.Planned != planned || (wantPlanned > 0 && planned != wantPlanned) { // 60/s × 1 s, whatever N
+		t.Errorf("planned: shards sum %d, merged %d, the whole schedule %d", planned, sum.Accounting.Planned, wantPlanned)
+	}
+	want := oracle(rs)
+	got := sum.All.Latency
+	if got.P50 != want.P50 || got.P90 != want.P90 || got.P99 != want.P99 || got.Max != want.Max {
+		t.Errorf("merged latency p50/p90/p99/max %v/%v/%v/%v, one histogram of the union %v/%v/%v/%v",
+			got.P50, got.P90, got.P99, got.Max, want.P50, want.P90, want.P99, want.Max)
+	}
+	if wantSteps != nil {
+		// Every hit due in a step is in it, sent or not sent (how many
+		// were sent depends on the machine's load), and the steps' requests
+		// are all the merged run's.
+		var due []int
+		reqs := 0
+		for _, st := range sum.Steps {
+			n := st.Op.Requests + st.Op.Cancelled
+			for _, k := range st.Op.NotSent {
+				n += k
+			}
+			due = append(due, n)
+			reqs += st.Op.Requests
+		}
+		if !slices.Equal(due, wantSteps) || reqs != sum.All.Requests {
+			t.Errorf("merged steps' hits due %v, %d sent; want the whole ramp's %v, the run's %d (steps %+v)", due, reqs, wantSteps, sum.All.Requests, sum.Steps)
+		}
+	}
+	statuses := 0
+	for _, c := range sum.All.Statuses {
+		statuses += c
+	}
+	if statuses != sum.All.Requests+sum.All.Cancelled {
+		t.Errorf("statuses sum to %d, want %d", statuses, sum.All.Requests)
+	}
+	if c := sum.All.Statuses["409"]; c > 0 {
+		t.Errorf("%d creates answered 409: shards created the same network", c)
+	}
+	if sum.All.Statuses["200"] == 0 {
+		t.Errorf("no hit answered 200: %v", sum.All.Statuses)
+	}
+	if sum.Compliance == nil || sum.Compliance.Client == nil {
+		t.Fatalf("no back-off verdict over the union: %+v", sum.Compliance)
+	}
+	if len(sum.Damage) > 0 || sum.Partial {
+		t.Errorf("merged run damaged/partial: %v %v", sum.Damage, sum.Notes)
+	}
+	// The HTML report renders the merged folder.
+	var html strings.Builder
+	if err := reports.WriteLoadHTML(&html, reports.NewLoadReport(sum, out, time.Now())); err != nil || !strings.Contains(html.String(), sum.Profile) {
+		t.Errorf("HTML report of the merged run: %v (%d bytes)", err, html.Len())
+	}
+	// harness report on the merged folder reads the same figures.
+	re, err := loadgen.Replay(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if re.All.Latency != sum.All.Latency || re.All.Requests != sum.All.Requests || re.Accounting.Planned != sum.Accounting.Planned || len(re.Damage) > 0 {
+		t.Errorf("report of the merged folder %+v differs from the merge's %+v (damage %v)", re.All, sum.All, re.Damage)
 	}
 }
 
@@ -303,11 +321,15 @@ func editShard(t *testing.T, dir string, edit func(*loadgen.ShardInfo)) {
 	}
 }
 
-// TestMergeRefuses also checks, on the same two shard runs, that the shards
-// kept to disjoint data (one pair of runs serves both).
+// TestMergeRefuses: each damaged or mismatched set of shard folders is
+// refused with an InputError naming the problem. One pair of real shard
+// runs serves every case (a case alters a copy, never the pair) and, first,
+// the exact merge of two constant-rate shards and the check that the shards
+// kept to disjoint data.
 func TestMergeRefuses(t *testing.T) {
 	t.Parallel()
 	dirs := runShards(t, startMock(t), shardProfile, 2)
+	t.Run("constant, 2 shards, merged exactly", func(t *testing.T) { checkExact(t, dirs, 60, nil) })
 	t.Run("shards are disjoint", func(t *testing.T) { checkDisjoint(t, dirs) })
 	tests := []struct {
 		name  string

@@ -312,6 +312,7 @@ func Compare(baseline, candidate []Observation, opts ...Option) (Report, error) 
 
 	rep := Report{Alpha: c.alpha, Threshold: c.threshold, Holm: c.holm}
 	tested := []int{}
+	crit := criticalMemo()
 	for _, k := range keys {
 		r := Result{Operation: k.op, Metric: k.metric, Direction: c.direction(k.metric)}
 		b, c2 := base[k], cand[k]
@@ -325,7 +326,7 @@ func Compare(baseline, candidate []Observation, opts ...Option) (Report, error) 
 			r.Warnings = append(r.Warnings, "no samples in the candidate run")
 			r.Baseline = center(b, 1-c.alpha)
 		default:
-			analyse(&r, b, c2, c.alpha)
+			analyse(&r, b, c2, c.alpha, crit)
 			if r.Verdict == "" && constant(b, c2) {
 				r.Verdict, r.P, r.PAdjusted = NoChange, 1, 1
 			}
@@ -400,7 +401,7 @@ func center(values []float64, confidence float64) Center {
 
 // analyse fills the statistics of r; it sets r.Verdict only when the series
 // cannot be decided (left empty otherwise, for decide after adjustment).
-func analyse(r *Result, base, cand []float64, alpha float64) {
+func analyse(r *Result, base, cand []float64, alpha float64, crit critFunc) {
 	th := benchmath.Thresholds{CompareAlpha: alpha}
 	x := benchmath.NewSample(append([]float64(nil), base...), &th)
 	y := benchmath.NewSample(append([]float64(nil), cand...), &th)
@@ -421,7 +422,7 @@ func analyse(r *Result, base, cand []float64, alpha float64) {
 		}
 	}
 
-	hl := ShiftInterval(x.Values, y.Values, 1-alpha)
+	hl := shiftInterval(x.Values, y.Values, 1-alpha, crit)
 	r.Shift, r.ShiftLo, r.ShiftHi, r.Confidence = hl.Shift, hl.Lo, hl.Hi, hl.Confidence
 	if !hl.Bounded {
 		r.Verdict = Insufficient

@@ -438,3 +438,95 @@ func TestDefaultDirection(t *testing.T) {
 		}
 	}
 }
+
+// TestNextDiffMatchesKthDiff: the one-pass (k+1)-th difference equals the
+// bisection's, bit for bit (zeros' signs included), for every k, on samples
+// with ties, zeros and negative values.
+func TestNextDiffMatchesKthDiff(t *testing.T) {
+	tests := []struct {
+		name   string
+		xs, ys []float64
+	}{
+		{"distinct", []float64{-1.5, 0.25, 2, 7}, []float64{-3, 0.5, 1, 4.75, 9}},
+		{"ties and zeros", []float64{0, 0, 1, 1, 2}, []float64{0, 1, 1, 2}},
+		{"zero diff above negatives", []float64{1, 2, 3}, []float64{1, 1.5}},
+		{"all equal", []float64{2, 2}, []float64{2, 2, 2}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			xs := append([]float64(nil), tc.xs...)
+			ys := append([]float64(nil), tc.ys...)
+			sort.Float64s(xs)
+			sort.Float64s(ys)
+			total := int64(len(xs) * len(ys))
+			for k := int64(1); k < total; k++ {
+				v := kthDiff(xs, ys, k)
+				got, want := nextDiff(xs, ys, k, v), kthDiff(xs, ys, k+1)
+				if math.Float64bits(got) != math.Float64bits(want) {
+					t.Errorf("k=%d: nextDiff %v (bits %x), kthDiff %v (bits %x)", k, got, math.Float64bits(got), want, math.Float64bits(want))
+				}
+			}
+		})
+	}
+}
+
+// kthDiffBisect is kthDiff by bisection alone over the float64 order (the
+// definition: the smallest t with at least k differences ≤ t).
+func kthDiffBisect(xs, ys []float64, k int64) float64 {
+	lo := orderKey(ys[0] - xs[len(xs)-1])
+	hi := orderKey(ys[len(ys)-1] - xs[0])
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if countLE(xs, ys, fromKey(mid)) >= k {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return fromKey(lo)
+}
+
+// TestKthDiffMatchesBisection: kthDiff's shortcut (listing the last few
+// candidates) returns the bisection's value bit for bit, for every k, with
+// ties, signed zeros, negative values and a spread of magnitudes.
+func TestKthDiffMatchesBisection(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	wide := func(n int, scale float64) []float64 {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = r.NormFloat64() * math.Pow(10, scale*r.Float64())
+		}
+		return v
+	}
+	tests := []struct {
+		name   string
+		xs, ys []float64
+	}{
+		{"ties and zeros", []float64{0, 0, 1, 1, 2, -1}, []float64{0, 1, 1, 2, math.Copysign(0, -1)}},
+		{"negative zeros", []float64{math.Copysign(0, -1), 0, 3}, []float64{math.Copysign(0, -1), 0, 0, 2}},
+		{"all equal", []float64{2, 2, 2}, []float64{2, 2}},
+		{"normal", wide(30, 0), wide(41, 0)},
+		{"magnitudes", wide(25, 8), wide(19, 8)},
+		{"rounded", func() []float64 {
+			v := wide(60, 0)
+			for i := range v {
+				v[i] = math.Round(v[i] * 4)
+			}
+			return v
+		}(), wide(3, 0)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			xs := append([]float64(nil), tc.xs...)
+			ys := append([]float64(nil), tc.ys...)
+			sort.Float64s(xs)
+			sort.Float64s(ys)
+			for k := int64(1); k <= int64(len(xs)*len(ys)); k++ {
+				got, want := kthDiff(xs, ys, k), kthDiffBisect(xs, ys, k)
+				if math.Float64bits(got) != math.Float64bits(want) {
+					t.Fatalf("k=%d: %v (bits %x), bisection %v (bits %x)", k, got, math.Float64bits(got), want, math.Float64bits(want))
+				}
+			}
+		})
+	}
+}

@@ -33,6 +33,39 @@ type ShiftEstimate struct {
 // (bisection over the float64 order with an O(m+n) count per step), so memory
 // stays O(m+n). x and y must be non-empty and finite.
 func ShiftInterval(x, y []float64, confidence float64) ShiftEstimate {
+	return shiftInterval(x, y, confidence, criticalK)
+}
+
+// critFunc computes k and the coverage for sample sizes m, n and level alpha
+// (criticalK, or a caller's memo of it).
+type critFunc func(m, n int, alpha float64) (int64, float64)
+
+// criticalMemo returns criticalK memoised by (m, n, alpha), for a caller that
+// computes many intervals on samples of the same sizes (Compare: every series
+// of a run has the same number of intervals). The exact k costs Θ(m²n²) and
+// depends on nothing else, so each distinct size is computed once per memo.
+func criticalMemo() critFunc {
+	type mk struct {
+		m, n  int
+		alpha float64
+	}
+	type mv struct {
+		k     int64
+		cover float64
+	}
+	memo := map[mk]mv{}
+	return func(m, n int, alpha float64) (int64, float64) {
+		key := mk{m, n, alpha}
+		if v, ok := memo[key]; ok {
+			return v.k, v.cover
+		}
+		k, cover := criticalK(m, n, alpha)
+		memo[key] = mv{k, cover}
+		return k, cover
+	}
+}
+
+func shiftInterval(x, y []float64, confidence float64, crit critFunc) ShiftEstimate {
 	xs := append([]float64(nil), x...)
 	ys := append([]float64(nil), y...)
 	sort.Float64s(xs)
@@ -43,10 +76,11 @@ func ShiftInterval(x, y []float64, confidence float64) ShiftEstimate {
 	if total%2 == 1 {
 		est.Shift = kthDiff(xs, ys, (total+1)/2)
 	} else {
-		est.Shift = (kthDiff(xs, ys, total/2) + kthDiff(xs, ys, total/2+1)) / 2
+		lower := kthDiff(xs, ys, total/2)
+		est.Shift = (lower + nextDiff(xs, ys, total/2, lower)) / 2
 	}
 	alpha := 1 - confidence
-	k, cover := criticalK(m, n, alpha)
+	k, cover := crit(m, n, alpha)
 	if k < 1 {
 		est.Lo, est.Hi = kthDiff(xs, ys, 1), kthDiff(xs, ys, total)
 		est.Confidence = 1
@@ -134,17 +168,101 @@ func countLE(xs, ys []float64, t float64) int64 {
 	return c
 }
 
-// kthDiff returns the k-th smallest (1-based) difference y[j] − x[i].
+// kthDiff returns the k-th smallest (1-based) difference y[j] − x[i]: the
+// smallest float64 t (in the order of orderKey) with at least k differences
+// ≤ t, by bisection over the float64 order. Once the bracket holds at most
+// m+n differences they are listed and the k-th picked directly, which spares
+// the bisection's last few dozen O(m+n) steps and gives the same bits
+// (including a zero's sign: −0 when the bracket reaches below zero).
 func kthDiff(xs, ys []float64, k int64) float64 {
-	lo := orderKey(ys[0] - xs[len(xs)-1])
-	hi := orderKey(ys[len(ys)-1] - xs[0])
+	m, n := len(xs), len(ys)
+	lo := orderKey(ys[0] - xs[m-1])
+	hi := orderKey(ys[n-1] - xs[0])
+	// below counts the differences ≤ belowT (none before lo first moves up),
+	// atHi those ≤ fromKey(hi): the bracket holds atHi − below of them.
+	below, atHi := int64(0), int64(m)*int64(n)
+	belowT, lowered := 0.0, false
 	for lo < hi {
+		if atHi-below <= int64(m+n) {
+			if d, ok := pickDiff(xs, ys, k-below, fromKey(hi), belowT, lowered, atHi-below); ok {
+				if d == 0 { // the bisection's zero: −0 when the bracket holds it
+					if lo <= orderKey(math.Copysign(0, -1)) {
+						return math.Copysign(0, -1)
+					}
+					return 0
+				}
+				return d
+			}
+		}
 		mid := lo + (hi-lo)/2
-		if countLE(xs, ys, fromKey(mid)) >= k {
-			hi = mid
+		t := fromKey(mid)
+		if c := countLE(xs, ys, t); c >= k {
+			hi, atHi = mid, c
 		} else {
-			lo = mid + 1
+			lo, below, belowT, lowered = mid+1, c, t, true
 		}
 	}
 	return fromKey(lo)
+}
+
+// pickDiff lists the differences d with d ≤ hiT (and d > belowT when lowered),
+// of which there are want, and returns the r-th smallest (1-based); ok is
+// false if the list does not hold exactly want values (never expected: the
+// caller then goes on bisecting).
+func pickDiff(xs, ys []float64, r int64, hiT, belowT float64, lowered bool, want int64) (float64, bool) {
+	m := len(xs)
+	ds := make([]float64, 0, want)
+	p1, p2 := 0, 0
+	for _, y := range ys {
+		for p1 < m && y-xs[p1] > hiT {
+			p1++
+		}
+		if !lowered {
+			p2 = m
+		} else {
+			for p2 < m && y-xs[p2] > belowT {
+				p2++
+			}
+		}
+		for p := p1; p < p2; p++ {
+			ds = append(ds, y-xs[p])
+		}
+	}
+	if int64(len(ds)) != want || r < 1 || r > want {
+		return 0, false
+	}
+	sort.Float64s(ds)
+	return ds[r-1], true
+}
+
+// nextDiff returns the (k+1)-th smallest difference y[j] − x[i] given v, the
+// k-th, with one O(m+n) pass instead of a second bisection: it is v again when
+// more than k differences are ≤ v, otherwise the smallest difference > v
+// (for each y[j], the one with the largest x[i] still giving more than v).
+// The result is the value kthDiff(xs, ys, k+1) returns, bit for bit (a zero
+// found above a negative v is −0, as kthDiff's bisection over the float64
+// order yields).
+func nextDiff(xs, ys []float64, k int64, v float64) float64 {
+	var c int64
+	p := 0
+	m := len(xs)
+	w, found := 0.0, false
+	for _, y := range ys {
+		for p < m && y-xs[p] > v {
+			p++
+		}
+		c += int64(m - p)
+		if p > 0 {
+			if d := y - xs[p-1]; !found || d < w {
+				w, found = d, true
+			}
+		}
+	}
+	if c >= k+1 || !found {
+		return v
+	}
+	if w == 0 {
+		return math.Copysign(0, -1)
+	}
+	return w
 }

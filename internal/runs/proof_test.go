@@ -27,7 +27,7 @@ const proofProfile = `
 name: compare-proof
 target: mock
 duration: %s
-pacer: {type: constant, rate: 40}
+pacer: {type: constant, rate: 80}
 mix: {get: 1, create: 1}
 data: {preload: 2}
 clients: {count: 2}
@@ -39,13 +39,14 @@ const delayGet = `mock:
   faults: [{operation: getThreadNetworks, delayMs: 20, count: 0, probability: 1}]
 `
 
-// proofDuration is each proof run's length: 24 intervals of proofInterval.
-const proofDuration = "6s"
+// proofDuration is each proof run's length: 24 intervals of proofInterval
+// (at 80 hits/s, about five hits of each operation an interval).
+const proofDuration = "3s"
 
 // proofInterval is the interval the proof's time series are cut at: a
 // short run must give each operation enough intervals for the U test at
 // α = 0.01 after Holm's adjustment (about ten or more).
-const proofInterval = 250 * time.Millisecond
+const proofInterval = 125 * time.Millisecond
 
 // recut writes dir/timeseries.jsonl from the run's own results.bin (every
 // real request's operation, status and latency), cut every interval of the
@@ -270,7 +271,7 @@ func runPairs(t *testing.T, n int, mock string) [][2]string {
 // embedded mock, with the defaults (α 0.01 with Holm, threshold 5 %): the
 // false alarms over N pairs of unchanged runs, and the detections of the
 // 20 ms delay on get over N/4 pairs. It takes minutes of wall clock (light
-// on the CPU: 40 hits/s a run), so it runs only when HARNESS_NOISE_PAIRS
+// on the CPU: 80 hits/s a run), so it runs only when HARNESS_NOISE_PAIRS
 // is set: bench/compare-noise.sh sets it to 100.
 func TestCompareNoise(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv(NoisePairsVar))

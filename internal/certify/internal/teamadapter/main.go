@@ -1,4 +1,14 @@
-package certify
+// Command teamadapter is a small certification adapter written the way a
+// skill team might write one (docs/certify.md), with knobs that break one
+// rule each: the certify tests build it once (without -race, so that each of
+// the hundreds of invocations starts in a few milliseconds) and certify each
+// variant, which must fail the rule it breaks by name while the correct
+// variants pass.
+//
+// Usage: HARNESS_TEST_ADAPTER=VARIANT teamadapter OPERATION, the input as
+// JSON on stdin. It reads the adapter variables of docs/certify.md by their
+// documented names, as a team's adapter does.
+package main
 
 import (
 	"bytes"
@@ -15,9 +25,30 @@ import (
 	"time"
 )
 
-// A small adapter written the way a skill team might write one, with knobs
-// that break one rule each. The test binary plays it when
-// HARNESS_TEST_ADAPTER names one of the variants below (TestMain).
+// variantEnv names the variant to play.
+const variantEnv = "HARNESS_TEST_ADAPTER"
+
+func main() {
+	os.Exit(run(os.Getenv(variantEnv), os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run plays variant for the operation, the last of args.
+func run(variant string, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	p, ok := bugVariants()[variant]
+	if !ok || len(args) == 0 {
+		fmt.Fprintf(stderr, "usage: %s=VARIANT teamadapter OPERATION (variant %q unknown or no operation)\n", variantEnv, variant)
+		return 2
+	}
+	op := args[len(args)-1]
+	in, _ := io.ReadAll(stdin)
+	out, err := p.run(op, in, getenv, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s failed: %v\n", op, err)
+		return 1
+	}
+	json.NewEncoder(stdout).Encode(out)
+	return 0
+}
 
 type bugPolicy struct {
 	maxAttempts   int                           // 0: never gives up
@@ -81,38 +112,23 @@ func bugVariants() map[string]bugPolicy {
 	}
 }
 
-// buggy runs variant mode for op; ok is false when mode is not a variant.
-func buggy(mode, op string) (code int, ok bool) {
-	p, ok := bugVariants()[mode]
-	if !ok {
-		return 0, false
-	}
-	in, _ := io.ReadAll(os.Stdin)
-	out, err := p.run(op, in)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s failed: %v\n", op, err)
-		return 1, true
-	}
-	json.NewEncoder(os.Stdout).Encode(out)
-	return 0, true
-}
-
 type bugIdentity struct {
 	p               bugPolicy
+	env             func(string) string
+	log             io.Writer
 	access, refresh string
 	refreshed       bool
 }
 
-func (p bugPolicy) run(op string, in []byte) (any, error) {
-	env := os.Getenv
-	customer := &bugIdentity{p: p, access: env(EnvCustomerAccessToken), refresh: env("HARNESS_CUSTOMER_REFRESH_TOKEN")}
-	vendor := &bugIdentity{p: p, access: env(EnvVendorAccessToken), refresh: env("HARNESS_VENDOR_REFRESH_TOKEN")}
+func (p bugPolicy) run(op string, in []byte, env func(string) string, log io.Writer) (any, error) {
+	customer := &bugIdentity{p: p, env: env, log: log, access: env("HARNESS_CUSTOMER_ACCESS_TOKEN"), refresh: env("HARNESS_CUSTOMER_REFRESH_TOKEN")}
+	vendor := &bugIdentity{p: p, env: env, log: log, access: env("HARNESS_VENDOR_ACCESS_TOKEN"), refresh: env("HARNESS_VENDOR_REFRESH_TOKEN")}
 	locker := env("HARNESS_LOCKER_URL") + "/credentiallocker/v2/threadNetworks"
 	switch op {
-	case OpCreateNetwork:
+	case "create-network":
 		_, err := customer.call(http.MethodPut, locker, in)
 		return struct{}{}, err
-	case OpGetNetworks:
+	case "get-networks":
 		var q map[string]any
 		if err := json.Unmarshal(in, &q); err != nil {
 			return nil, err
@@ -151,7 +167,7 @@ func (p bugPolicy) run(op string, in []byte) (any, error) {
 			all = []json.RawMessage{}
 		}
 		return map[string]any{"threadNetworks": all}, nil
-	case OpSkillCredentials:
+	case "skill-credentials":
 		var q struct {
 			SkillID string `json:"skillId"`
 		}
@@ -173,7 +189,7 @@ func (id *bugIdentity) call(method, u string, body []byte) ([]byte, error) {
 	}
 	for {
 		h := http.Header{"Authorization": {"Bearer " + id.access}, "Content-Type": {"application/json"}}
-		st, _, b, err := id.p.send(method, u, body, h)
+		st, _, b, err := id.p.send(id.log, method, u, body, h)
 		if err != nil {
 			return nil, err
 		}
@@ -193,8 +209,8 @@ func (id *bugIdentity) call(method, u string, body []byte) ([]byte, error) {
 
 func (id *bugIdentity) fetch() error {
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {id.refresh},
-		"client_id": {os.Getenv("HARNESS_LWA_CLIENT_ID")}, "client_secret": {os.Getenv("HARNESS_LWA_CLIENT_SECRET")}}
-	st, _, b, err := id.p.send(http.MethodPost, os.Getenv("HARNESS_LWA_URL")+"/auth/o2/token", []byte(form.Encode()),
+		"client_id": {id.env("HARNESS_LWA_CLIENT_ID")}, "client_secret": {id.env("HARNESS_LWA_CLIENT_SECRET")}}
+	st, _, b, err := id.p.send(id.log, http.MethodPost, id.env("HARNESS_LWA_URL")+"/auth/o2/token", []byte(form.Encode()),
 		http.Header{"Content-Type": {"application/x-www-form-urlencoded"}})
 	if err != nil {
 		return err
@@ -213,7 +229,7 @@ func (id *bugIdentity) fetch() error {
 }
 
 // send is one logical request with the variant's retries.
-func (p bugPolicy) send(method, u string, body []byte, h http.Header) (int, http.Header, []byte, error) {
+func (p bugPolicy) send(log io.Writer, method, u string, body []byte, h http.Header) (int, http.Header, []byte, error) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	for attempt := 1; ; attempt++ {
 		req, err := http.NewRequest(method, u, bytes.NewReader(body))
@@ -244,7 +260,7 @@ func (p bugPolicy) send(method, u string, body []byte, h http.Header) (int, http
 		if ra := retryAfterOf(hdr); ra > wait && !p.ignoreRA {
 			wait = ra
 		}
-		fmt.Fprintf(os.Stderr, "attempt %d: %d, retry in %s\n", attempt, st, wait)
+		fmt.Fprintf(log, "attempt %d: %d, retry in %s\n", attempt, st, wait)
 		time.Sleep(wait)
 	}
 }
