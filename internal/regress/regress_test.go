@@ -454,10 +454,7 @@ func TestNextDiffMatchesKthDiff(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			xs := append([]float64(nil), tc.xs...)
-			ys := append([]float64(nil), tc.ys...)
-			sort.Float64s(xs)
-			sort.Float64s(ys)
+			xs, ys := sortedCopies(tc.xs), sortedCopies(tc.ys)
 			total := int64(len(xs) * len(ys))
 			for k := int64(1); k < total; k++ {
 				v := kthDiff(xs, ys, k)
@@ -468,6 +465,13 @@ func TestNextDiffMatchesKthDiff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sortedCopies is a sorted copy of v.
+func sortedCopies(v []float64) []float64 {
+	c := append([]float64(nil), v...)
+	sort.Float64s(c)
+	return c
 }
 
 // kthDiffBisect is kthDiff by bisection alone over the float64 order (the
@@ -517,10 +521,7 @@ func TestKthDiffMatchesBisection(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			xs := append([]float64(nil), tc.xs...)
-			ys := append([]float64(nil), tc.ys...)
-			sort.Float64s(xs)
-			sort.Float64s(ys)
+			xs, ys := sortedCopies(tc.xs), sortedCopies(tc.ys)
 			for k := int64(1); k <= int64(len(xs)*len(ys)); k++ {
 				got, want := kthDiff(xs, ys, k), kthDiffBisect(xs, ys, k)
 				if math.Float64bits(got) != math.Float64bits(want) {
