@@ -87,6 +87,7 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 				Profile: prof, ProfileFile: profilePath, ProfileRaw: raw, OutDir: out,
 				Rate: rate, Duration: duration, AllowReal: allowReal, MaxRate: maxRate, Getenv: st.Getenv, MetricsAddr: metricsAddr,
 				OnProgress: pr.update, ProgressEvery: pr.every, Shard: shard, StartAt: startAt,
+				ReserveMemory: st.reserveMemory,
 			})
 			pr.stop()
 			if err != nil {

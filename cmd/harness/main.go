@@ -48,7 +48,7 @@ or damaged (harness report: no verdict on what could not be read); 130 interrupt
 	}
 	root.SetVersionTemplate("harness {{.Version}}\n")
 	root.AddCommand(
-		newMockCmd(),
+		newMockCmd(st),
 		newContractCmd(),
 		newClientCmd(st),
 		newConformCmd(st),

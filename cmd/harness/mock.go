@@ -15,7 +15,7 @@ import (
 	"github.com/alexa-harness/harness/internal/redact"
 )
 
-func newMockCmd() *cobra.Command {
+func newMockCmd(st *globalState) *cobra.Command {
 	var (
 		addr, fixtures, logFormat, logLevel string
 		strict, allowRemote                 bool
@@ -59,6 +59,9 @@ credentials to anyone who asks and has a control API without authentication.`,
 				}
 				cfg.Fixtures = fx
 			}
+			// A full journal is live heap the user asked for: keep the soft
+			// memory limit above it (memoryLimitForHarness).
+			st.reserveMemory(int64(journalSize) * mock.JournalEntryBytes)
 			ctx := cmd.Context()
 			run, err := mock.Start(ctx, addr, cfg)
 			if err != nil {

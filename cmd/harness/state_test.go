@@ -6,12 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/alexa-harness/harness/api"
+	"github.com/alexa-harness/harness/internal/loadgen"
+	"github.com/alexa-harness/harness/internal/mock"
 )
 
 // lockedBuffer is a bytes.Buffer safe for the concurrent writes of a
@@ -34,12 +42,23 @@ func (l *lockedBuffer) String() string {
 }
 
 // testState is a globalState for tests: an environment of its own (a map,
-// so tests need no t.Setenv and can run in parallel), an empty stdin and
-// buffers for stdout and stderr.
+// so tests need no t.Setenv and can run in parallel), an empty stdin,
+// buffers for stdout and stderr, and a ReserveMemory that records its
+// calls (Reserved) instead of changing the process.
 type testState struct {
 	*globalState
 	Env            map[string]string
 	Stdout, Stderr *lockedBuffer
+
+	mu       sync.Mutex
+	reserved []int64
+}
+
+// Reserved returns the bytes the command passed to ReserveMemory, in order.
+func (ts *testState) Reserved() []int64 {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return slices.Clone(ts.reserved)
 }
 
 // newTestState returns the state of a harness run with args and an empty
@@ -56,6 +75,11 @@ func newTestState(t *testing.T, args ...string) *testState {
 		Stdin:  strings.NewReader(""),
 		Stdout: ts.Stdout,
 		Stderr: ts.Stderr,
+		ReserveMemory: func(bytes int64) {
+			ts.mu.Lock()
+			defer ts.mu.Unlock()
+			ts.reserved = append(ts.reserved, bytes)
+		},
 	}
 	return ts
 }
@@ -175,26 +199,165 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
-// TestTuneProcess: main's GC setting applies only when GOGC is unset.
+// TestTuneProcess: main's GC setting applies only when GOGC is unset, its
+// memory limit and ReserveMemory only when GOMEMLIMIT is unset.
 func TestTuneProcess(t *testing.T) {
-	// Not parallel: the GC percent is process-wide.
+	// Not parallel: the GC percent and the memory limit are process-wide.
 	prev := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(prev)
+	prevLimit := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(prevLimit)
+	const unchanged = math.MaxInt64 - 1 // a limit tuneProcess never sets
 	for _, tt := range []struct {
-		env  map[string]string
-		want int
+		env       map[string]string
+		want      int
+		wantLimit int64 // after a reservation of 1 MiB
 	}{
-		{map[string]string{}, gcPercentForHarness},
-		{map[string]string{"GOGC": "50"}, 100},
-		{map[string]string{"GOGC": ""}, gcPercentForHarness}, // empty is unset, as for the runtime
+		{map[string]string{}, gcPercentForHarness, memoryLimitForHarness + 1<<20},
+		{map[string]string{"GOGC": "50"}, 100, memoryLimitForHarness + 1<<20},
+		{map[string]string{"GOGC": ""}, gcPercentForHarness, memoryLimitForHarness + 1<<20}, // empty is unset, as for the runtime
+		{map[string]string{"GOMEMLIMIT": "1GiB"}, gcPercentForHarness, unchanged},
+		{map[string]string{"GOMEMLIMIT": ""}, gcPercentForHarness, memoryLimitForHarness + 1<<20},
 	} {
 		debug.SetGCPercent(100)
+		debug.SetMemoryLimit(unchanged)
 		ts := newTestState(t)
 		ts.Env = tt.env
 		tuneProcess(ts.globalState)
 		if got := debug.SetGCPercent(100); got != tt.want {
-			t.Errorf("GOGC %v: GC percent %d, want %d", tt.env, got, tt.want)
+			t.Errorf("%v: GC percent %d, want %d", tt.env, got, tt.want)
 		}
+		if tt.wantLimit == unchanged {
+			if ts.ReserveMemory != nil {
+				t.Errorf("%v: main's ReserveMemory is set: the user's GOMEMLIMIT would be overridden", tt.env)
+			}
+		} else {
+			if got := debug.SetMemoryLimit(-1); got != memoryLimitForHarness {
+				t.Errorf("%v: memory limit %d, want %d", tt.env, got, memoryLimitForHarness)
+			}
+			ts.reserveMemory(1 << 20)
+		}
+		if got := debug.SetMemoryLimit(-1); got != tt.wantLimit {
+			t.Errorf("%v: memory limit %d after a reservation of 1 MiB, want %d", tt.env, got, tt.wantLimit)
+		}
+	}
+}
+
+// TestMemoryReserver: main's ReserveMemory keeps the soft memory limit
+// memoryLimitForHarness above everything reserved so far, ignores what is
+// not a reservation, never wraps around, and leaves a user's GOMEMLIMIT
+// alone (it does not exist then).
+func TestMemoryReserver(t *testing.T) {
+	t.Parallel()
+	const half = math.MaxInt64 / 2
+	for _, tt := range []struct {
+		name    string
+		env     map[string]string
+		reserve []int64
+		want    []int64 // the limits set, in order
+	}{
+		{"one reservation", nil, []int64{300 << 20}, []int64{memoryLimitForHarness + 300<<20}},
+		{"they add up", nil, []int64{100, 50}, []int64{memoryLimitForHarness + 100, memoryLimitForHarness + 150}},
+		{"nothing and less than nothing are ignored", nil, []int64{0, -5, 7}, []int64{memoryLimitForHarness + 7}},
+		{"saturates instead of wrapping", nil, []int64{math.MaxInt64, math.MaxInt64}, []int64{memoryLimitForHarness + half, memoryLimitForHarness + half}},
+		{"GOMEMLIMIT set: the user's limit stands", map[string]string{"GOMEMLIMIT": "512MiB"}, []int64{300 << 20}, nil},
+		{"GOMEMLIMIT=off is set too", map[string]string{"GOMEMLIMIT": "off"}, []int64{1}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestState(t)
+			maps.Copy(ts.Env, tt.env)
+			var set []int64
+			reserve := memoryReserver(ts.globalState, func(n int64) int64 { set = append(set, n); return 0 })
+			if (reserve == nil) != (tt.want == nil) {
+				t.Fatalf("memoryReserver is nil: %v, want %v", reserve == nil, tt.want == nil)
+			}
+			ts.ReserveMemory = reserve
+			for _, n := range tt.reserve {
+				ts.reserveMemory(n)
+			}
+			if !slices.Equal(set, tt.want) {
+				t.Errorf("limits set %v, want %v", set, tt.want)
+			}
+		})
+	}
+}
+
+// cancelOnWrite cancels a context on the first write: a mock command's
+// banner, printed once it listens, stops it.
+type cancelOnWrite struct {
+	once   sync.Once
+	cancel context.CancelFunc
+}
+
+func (c *cancelOnWrite) Write(p []byte) (int, error) {
+	c.once.Do(c.cancel)
+	return len(p), nil
+}
+
+// TestCommandsReserveMemory: harness mock reserves its journal
+// (journal size × mock.JournalEntryBytes) and harness load what the run
+// keeps (the embedded mock's journal when the target is the mock, the
+// attempts kept when back-off compliance is graded, loadgen.AttemptBytes
+// each), once and before it starts; bad input reserves nothing. The load
+// runs start interrupted (their reservation comes before the attack, so
+// they exit 130 at once); the mocks stop when their banner is printed.
+func TestCommandsReserveMemory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	env, _, _ := mockEnv(t)
+	profile := func(name, target, backoff string) string {
+		p := filepath.Join(dir, name+".yaml")
+		body := fmt.Sprintf("name: %s\ntarget: %s\nduration: 1s\npacer: {type: constant, rate: 5}\nmix: {get: 1}\nclients: {count: 1}\nthresholds: {backoff: %s}\n", name, target, backoff)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	const journal = int64(mock.JournalEntryBytes)
+	const attempt = int64(loadgen.AttemptBytes)
+	const defaultJournal = 10000 // the embedded mock's smallest journal (a 1 s run at 5/s needs fewer)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want []int64
+	}{
+		{"mock, default journal", []string{"mock", "--addr", "127.0.0.1:0"}, ExitOK, []int64{mock.DefaultJournalSize * journal}},
+		{"mock, largest journal", []string{"mock", "--addr", "127.0.0.1:0", "--journal-size", strconv.Itoa(mock.MaxJournalSize)}, ExitOK, []int64{mock.MaxJournalSize * journal}},
+		{"mock, bad journal size", []string{"mock", "--addr", "127.0.0.1:0", "--journal-size", "0"}, ExitUsage, nil},
+		{"mock, bad address", []string{"mock", "--addr", "0.0.0.0:0"}, ExitUsage, nil},
+		{"load of the mock, back-off required", []string{"load", "--profile", profile("mock-required", "mock", "required")}, ExitInterrupted,
+			[]int64{defaultJournal*journal + 300000*attempt}},
+		{"load of the mock, back-off reported", []string{"load", "--profile", profile("mock-report", "mock", "report")}, ExitInterrupted,
+			[]int64{defaultJournal*journal + 100000*attempt}},
+		{"load of the mock, back-off off", []string{"load", "--profile", profile("mock-off", "mock", "off")}, ExitInterrupted,
+			[]int64{defaultJournal * journal}},
+		{"load of env, back-off required", []string{"load", "--profile", profile("env-required", "env", "required")}, ExitInterrupted,
+			[]int64{300000 * attempt}},
+		{"load of env, back-off off: nothing kept", []string{"load", "--profile", profile("env-off", "env", "off")}, ExitInterrupted, nil},
+		{"load, bad profile", []string{"load", "--profile", filepath.Join(dir, "missing.yaml")}, ExitUsage, nil},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ts := newTestState(t, tt.args...)
+			maps.Copy(ts.Env, env)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.args[0] == "load" {
+				ts.Args = append(ts.Args, "--out", filepath.Join(dir, fmt.Sprintf("run-%d", i)))
+				cancel() // interrupted from the start: the reservation comes first
+			} else {
+				ts.globalState.Stdout = &cancelOnWrite{cancel: cancel}
+			}
+			if code := run(ctx, ts.globalState); code != tt.code {
+				t.Errorf("exit %d, want %d\nstderr: %s", code, tt.code, ts.Stderr.String())
+			}
+			if got := ts.Reserved(); !slices.Equal(got, tt.want) {
+				t.Errorf("reserved %v bytes, want %v", got, tt.want)
+			}
+		})
 	}
 }
 

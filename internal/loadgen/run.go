@@ -74,6 +74,13 @@ type Options struct {
 	// MockConfig adjusts the embedded mock (target mock); JournalSize is
 	// computed when zero.
 	MockConfig mock.Config
+
+	// ReserveMemory, when set, is called once before the attack with the
+	// bytes of heap the run keeps by design (memoryKept: the embedded
+	// mock's journal, the attempts kept for back-off grading), so that the
+	// caller can raise the process's soft memory limit by as much (the CLI
+	// passes its process state's; a library never changes the process).
+	ReserveMemory func(bytes int64)
 }
 
 // Progress is a live view of a run.
@@ -500,6 +507,44 @@ func (r *run) complianceCap(required int) int {
 	return min(required, 100000)
 }
 
+// mockJournalSize is the embedded mock's journal size: MockConfig's, else
+// journalSize.
+func (r *run) mockJournalSize() int {
+	if n := r.opts.MockConfig.JournalSize; n != 0 {
+		return n
+	}
+	return r.journalSize()
+}
+
+// keepsAttempts says whether the run keeps its attempts in memory, to
+// grade back-off compliance (attempts.jsonl is written either way).
+func (r *run) keepsAttempts() bool { return r.prof.Thresholds.Backoff != BackoffOff }
+
+// eventLimit is how many attempts the run keeps at most: Options.EventLimit,
+// else complianceCap(300000).
+func (r *run) eventLimit() int {
+	if r.opts.EventLimit > 0 {
+		return r.opts.EventLimit
+	}
+	return r.complianceCap(300000)
+}
+
+// memoryKept is the heap the run keeps by design, in bytes, at its bounds:
+// the embedded mock's journal when the target is the mock
+// (mock.JournalEntryBytes an entry) and the attempts kept when back-off
+// compliance is graded (AttemptBytes an attempt). Options.ReserveMemory
+// gets it.
+func (r *run) memoryKept() int64 {
+	var n int64
+	if r.prof.Target == TargetMock {
+		n += int64(r.mockJournalSize()) * mock.JournalEntryBytes
+	}
+	if r.keepsAttempts() {
+		n += int64(r.eventLimit()) * AttemptBytes
+	}
+	return n
+}
+
 func (r *run) execute(ctx context.Context) (*Summary, error) {
 	started := time.Now()
 	r.fd = raiseFDLimit()
@@ -521,6 +566,11 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 	// The attack stops on ctx; setup and teardown use their own bounded
 	// contexts so that an interrupted run still writes its journal and summary.
 	bg := context.WithoutCancel(ctx)
+	if r.opts.ReserveMemory != nil {
+		if n := r.memoryKept(); n > 0 {
+			r.opts.ReserveMemory(n)
+		}
+	}
 	if r.prof.Target == TargetMock {
 		stopMock, err := r.startMock(bg)
 		if err != nil {
@@ -562,9 +612,7 @@ func (r *run) execute(ctx context.Context) (*Summary, error) {
 // the returned function stops it.
 func (r *run) startMock(bg context.Context) (stop func(), err error) {
 	mc := r.opts.MockConfig
-	if mc.JournalSize == 0 {
-		mc.JournalSize = r.journalSize()
-	}
+	mc.JournalSize = r.mockJournalSize()
 	mr, err := mock.Start(bg, "127.0.0.1:0", mc)
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: start the embedded mock: %w", err)
@@ -583,12 +631,7 @@ func (r *run) startMock(bg context.Context) (stop func(), err error) {
 // openOutputs opens the attempt log (r.alog) and results.bin; the returned
 // function closes both.
 func (r *run) openOutputs() (*resultWriter, func(), error) {
-	keep := r.prof.Thresholds.Backoff != BackoffOff
-	limit := r.opts.EventLimit
-	if limit <= 0 {
-		limit = r.complianceCap(300000)
-	}
-	alog, err := newAttemptLog(r.opts.OutDir, keep, limit)
+	alog, err := newAttemptLog(r.opts.OutDir, r.keepsAttempts(), r.eventLimit())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -903,10 +946,7 @@ func (r *run) summarize(bg context.Context, started time.Time, policy string, ou
 	sum.Attempts = attempts
 	var jsize int
 	if r.mockRun != nil {
-		jsize = r.opts.MockConfig.JournalSize
-		if jsize == 0 {
-			jsize = r.journalSize()
-		}
+		jsize = r.mockJournalSize()
 	}
 	sum.Compliance = gradeCompliance(r.prof, events, dropped, journal, haveJournal, r.prof.Target == TargetMock, jsize)
 	sum.Accounting = r.account(out)

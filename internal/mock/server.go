@@ -28,8 +28,8 @@ const (
 	// MaxJournalSize bounds the journal's ring buffer. The ring grows as
 	// requests arrive (only DefaultJournalSize entries are allocated up
 	// front), so memory follows the traffic; full, one entry costs about
-	// 300 bytes, so the bound keeps a full journal near 300 MB (and its GET
-	// answer near 400 MB). The embedded mock of a load run asks for at most
+	// 340 bytes (at most JournalEntryBytes), so the bound keeps a full
+	// journal near 340 MB (and its GET answer near 400 MB). The embedded mock of a load run asks for at most
 	// 400,000.
 	MaxJournalSize = 1_000_000
 	// DefaultTokenTTL is how long access tokens live (LWA's expires_in: 3600).
