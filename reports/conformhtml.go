@@ -40,18 +40,25 @@ type conformPage struct {
 	Target, Tags, Started, Duration, Generated string
 	Requests                                   int64
 	Word, Class, Verdict                       string
-	Total, Passed, NFailed, NSkipped           int
+	Total, Passed, NFailed, NSkipped, NAborted int
 	Statuses                                   []int
 	Rows                                       []matrixRow
 	Uncovered, Undocumented                    []string
 	Failed, Skipped                            []conform.ScenarioResult
 }
 
-// conformVerdict returns the banner word and class of a run: PASS only
-// when it passes (conform.Result.OK) with at least one scenario run.
+// conformVerdict returns the banner word and class of a run (the one
+// mapping every conformance report uses): PASS only when it passes
+// (conform.Result.OK) with at least one scenario run; FAIL when a scenario
+// failed, interrupted or not (as a load run's banner; the verdict text
+// says it was interrupted); else INTERRUPTED for a partial run.
 func conformVerdict(res conform.Result) (word, class string) {
 	p, f, _ := res.Counts()
 	switch {
+	case f > 0:
+		return "FAIL", "fail"
+	case res.Partial():
+		return "INTERRUPTED", "partial"
 	case !res.OK():
 		return "FAIL", "fail"
 	case p == 0 && f == 0:
@@ -72,7 +79,7 @@ func buildConformPage(r ConformReport) (*conformPage, error) {
 		Started: res.Started.UTC().Format("2006-01-02 15:04:05 UTC"), Duration: res.Duration.Round(time.Millisecond).String(),
 		Generated: r.Generated.UTC().Format("2006-01-02 15:04:05 UTC"), Requests: res.Requests,
 		Verdict: scrub(res.Verdict()), Total: len(res.Scenarios), Passed: p, NFailed: f, NSkipped: s,
-		Statuses: res.Coverage.Statuses}
+		NAborted: len(res.AbortedScenarios()), Statuses: res.Coverage.Statuses}
 	pg.Word, pg.Class = conformVerdict(res)
 	for _, op := range res.Coverage.Operations {
 		row := matrixRow{Operation: op}
@@ -105,7 +112,7 @@ func buildConformPage(r ConformReport) (*conformPage, error) {
 		pg.Failed = append(pg.Failed, x)
 	}
 	for _, x := range res.Skipped() {
-		if strings.HasPrefix(x.Reason, conform.ReasonNotSelected) {
+		if strings.HasPrefix(x.Reason, conform.ReasonNotSelected) || x.Interrupted() {
 			continue
 		}
 		x.Reason = scrub(x.Reason)

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,7 +17,8 @@ import (
 
 // CoverageCellText is how WriteCoverage shows a cell: "pass 3" (scenarios
 // passed), "FAIL 1/3", "skip 2" (every covering scenario skipped, reasons
-// listed below the table), "NOT COVERED", or "" for a status the contract
+// listed below the table), "aborted 2" (skipped cells of an interrupted
+// run), "NOT COVERED", or "" for a status the contract
 // does not document for the operation.
 func CoverageCellText(c conform.Cell) string {
 	switch c.State {
@@ -25,6 +27,9 @@ func CoverageCellText(c conform.Cell) string {
 	case conform.CellFailed:
 		return fmt.Sprintf("FAIL %d/%d", c.Failed, c.Failed+c.Passed+c.Skipped)
 	case conform.CellSkipped:
+		if slices.Contains(c.Reasons, conform.ReasonInterrupted) {
+			return "aborted " + strconv.Itoa(c.Skipped) // no covering scenario finished: the run was interrupted
+		}
 		return "skip " + strconv.Itoa(c.Skipped)
 	default:
 		return "NOT COVERED"
@@ -155,10 +160,7 @@ func WriteConformSummary(w io.Writer, res conform.Result) error {
 		b.WriteString(t.Render())
 		b.WriteString("\n")
 	}
-	verdict := "PASS"
-	if !res.OK() {
-		verdict = "FAIL"
-	}
+	verdict, _ := conformVerdict(res)
 	fmt.Fprintf(&b, "%s (target %s, %s, %d requests): %s\n", verdict, res.Target,
 		res.Duration.Round(time.Millisecond), res.Requests, res.Verdict())
 	_, err := io.WriteString(w, b.String())

@@ -289,7 +289,7 @@ type jsonConformReport struct {
 	DurationUnit  string    `json:"durationUnit"`
 	Generated     time.Time `json:"generated"`
 	Verdict       struct {
-		Result string `json:"result"` // pass | partial (nothing ran) | fail
+		Result string `json:"result"` // pass | partial (interrupted, or nothing ran) | fail
 		OK     bool   `json:"ok"`
 		Text   string `json:"text"`
 	} `json:"verdict"`
@@ -298,10 +298,12 @@ type jsonConformReport struct {
 	Started         time.Time `json:"started"`
 	DurationSeconds float64   `json:"durationSeconds"`
 	Requests        int64     `json:"requests"`
+	Interrupted     bool      `json:"interrupted"`
 	Counts          struct {
 		Passed  int `json:"passed"`
 		Failed  int `json:"failed"`
 		Skipped int `json:"skipped"`
+		Aborted int `json:"aborted"` // by an interruption; not in skipped
 	} `json:"counts"`
 	Coverage  conform.Coverage `json:"coverage"`
 	Uncovered []conform.Pair   `json:"uncovered"`
@@ -322,6 +324,7 @@ func WriteConformJSON(w io.Writer, r ConformReport) error {
 	_, class := conformVerdict(res)
 	out.Verdict.Result, out.Verdict.OK, out.Verdict.Text = class, res.OK(), scrub(res.Verdict())
 	out.Counts.Passed, out.Counts.Failed, out.Counts.Skipped = res.Counts()
+	out.Interrupted, out.Counts.Aborted = res.Partial(), len(res.AbortedScenarios())
 	if out.Uncovered == nil {
 		out.Uncovered = []conform.Pair{}
 	}

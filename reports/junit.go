@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/alexa-harness/harness/internal/conform"
@@ -14,9 +15,10 @@ import (
 //
 // The documents validate against the schema of Jenkins' xUnit plugin
 // (junit-10.xsd, in testdata with its licence; TestJUnitSchema): every
-// <testsuite> carries tests, failures, errors (always 0: the harness
-// reports a scenario that could not run as a failure or a skip, never as
-// an error), skipped, time, timestamp and hostname; <testsuites> carries no
+// <testsuite> carries tests, failures, errors (the scenarios an
+// interruption aborted, so that an interrupted run never reads green; a
+// scenario that could not run otherwise is a failure or a skip), skipped,
+// time, timestamp and hostname; <testsuites> carries no
 // skipped count, which that schema does not allow (CI sums the suites').
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
@@ -64,6 +66,7 @@ type junitCase struct {
 	ClassName string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitMessage `xml:"failure,omitempty"`
+	Error     *junitMessage `xml:"error,omitempty"`
 	Skipped   *junitMessage `xml:"skipped,omitempty"`
 }
 
@@ -73,10 +76,17 @@ type junitMessage struct {
 	Text    string `xml:",chardata"`
 }
 
+// abortedError is the <error> of a test case an interruption aborted.
+func abortedError(text string) *junitMessage {
+	return &junitMessage{Type: "aborted", Message: conform.ReasonInterrupted, Text: text}
+}
+
 // WriteCoverageJUnit writes the coverage matrix of a conformance run as
 // JUnit XML: one test case per documented (operation, status) pair, failed
-// when a covering scenario failed or no scenario covers it, skipped (with
-// the reasons) when every covering scenario was skipped. The JUnit
+// when a covering scenario failed or no scenario covers it, an error
+// ("aborted: interrupted") when no covering scenario ran to its end
+// because the run was interrupted, skipped (with the reasons) when every
+// covering scenario was skipped. The JUnit
 // WriteScenarioJUnit lists the scenarios; this one lets CI show the matrix.
 func WriteCoverageJUnit(w io.Writer, res conform.Result) error {
 	stamp, host := suiteStamp(res)
@@ -92,23 +102,26 @@ func WriteCoverageJUnit(w io.Writer, res conform.Result) error {
 	for _, c := range res.Coverage.Cells {
 		tc := junitCase{Name: fmt.Sprintf("%s %d", c.Operation, c.Status), ClassName: "coverage." + c.Operation, Time: "0"}
 		scen := strings.Join(c.Scenarios, "\n")
-		switch c.State {
-		case conform.CellFailed:
+		switch {
+		case c.State == conform.CellFailed:
 			tc.Failure = &junitMessage{Type: "failed",
 				Message: fmt.Sprintf("%d of %d covering scenarios failed", c.Failed, c.Failed+c.Passed+c.Skipped), Text: scen}
 			suite.Failures++
-		case conform.CellNotCovered:
+		case c.State == conform.CellNotCovered:
 			tc.Failure = &junitMessage{Type: "not covered",
 				Message: "no scenario is tagged @op:" + c.Operation + " @status:" + fmt.Sprint(c.Status)}
 			suite.Failures++
-		case conform.CellSkipped:
+		case c.State == conform.CellSkipped && slices.Contains(c.Reasons, conform.ReasonInterrupted):
+			tc.Error = abortedError(scen)
+			suite.Errors++
+		case c.State == conform.CellSkipped:
 			tc.Skipped = &junitMessage{Message: strings.Join(c.Reasons, "; "), Text: scen}
 			suite.Skipped++
 		}
 		suite.Cases = append(suite.Cases, tc)
 		suite.Tests++
 	}
-	doc := junitSuites{Name: "harness conform coverage", Tests: suite.Tests, Failures: suite.Failures,
+	doc := junitSuites{Name: "harness conform coverage", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors,
 		Time: suite.Time, Suites: []junitSuite{suite}}
 	return encodeJUnit(w, "coverage junit", doc)
 }
@@ -118,7 +131,9 @@ func seconds(s float64) string { return fmt.Sprintf("%.3f", s) }
 // WriteScenarioJUnit writes the scenarios of a conformance run as JUnit XML:
 // one testsuite per feature, one test case per scenario (an outline
 // contributes one per Examples row), with <failure message="…"> for a
-// failed scenario and <skipped message="reason"/> for a skipped one, and
+// failed scenario, <error type="aborted" message="aborted: interrupted">
+// for one an interruption aborted (CI must not read an interrupted run as
+// green) and <skipped message="reason"/> for a skipped one, and
 // the counts of each suite and of the whole document. Failure messages are
 // the runner's, already scrubbed of secrets.
 func WriteScenarioJUnit(w io.Writer, res conform.Result) error {
@@ -150,6 +165,11 @@ func WriteScenarioJUnit(w io.Writer, res conform.Result) error {
 			tc.Failure = &junitMessage{Type: "failed", Message: msg, Text: msg}
 			suite.Failures++
 		case conform.Skipped:
+			if s.Interrupted() {
+				tc.Error = abortedError("the run was interrupted before this scenario finished: no verdict on it")
+				suite.Errors++
+				break
+			}
 			reason := s.Reason
 			if reason == "" {
 				reason = "skipped"
@@ -165,6 +185,7 @@ func WriteScenarioJUnit(w io.Writer, res conform.Result) error {
 		doc.Suites[i].Time = seconds(times[i])
 		doc.Tests += doc.Suites[i].Tests
 		doc.Failures += doc.Suites[i].Failures
+		doc.Errors += doc.Suites[i].Errors
 	}
 	return encodeJUnit(w, "scenario junit", doc)
 }

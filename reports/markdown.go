@@ -195,8 +195,7 @@ func WriteConformMarkdown(w io.Writer, r ConformReport) error {
 		return err
 	}
 	var b strings.Builder
-	result := map[string]string{"PASS": "pass", "FAIL": "fail"}[pg.Word]
-	fmt.Fprintf(&b, "## %s Conformance run: %s\n\n%s\n\n", mdEmoji(result), pg.Word, mdCell(pg.Verdict))
+	fmt.Fprintf(&b, "## %s Conformance run: %s\n\n%s\n\n", mdEmoji(pg.Class), pg.Word, mdCell(pg.Verdict))
 	fmt.Fprintf(&b, "Target %s · ran %s · %d HTTP requests.\n\n", mdCell(pg.Target), pg.Duration, pg.Requests)
 	header := []string{"Operation"}
 	for _, s := range pg.Statuses {

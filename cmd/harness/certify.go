@@ -47,7 +47,10 @@ submission), certificate.json (every call and attempt), junit.xml,
 cucumber.json and stderr.txt (the adapter's stderr, secrets masked).
 
 Exit codes: 0 every scenario passed; 1 a rule failed; 2 bad usage (the adapter
-cannot be found or run, bad flags); 3 certification could not run.`,
+cannot be found or run, bad flags); 3 certification could not run; 130
+interrupted (Ctrl-C): the files in --out are still written and say
+INTERRUPTED — NOT CERTIFIED (certificate.json "interrupted", the aborted
+scenarios as JUnit errors).`,
 		Example: `  harness certify
   harness certify --client 'python3 examples/clients/python/adapter.py' --out out/certify
   harness certify --client 'node examples/clients/node/adapter.mjs'
@@ -113,10 +116,18 @@ cannot be found or run, bad flags); 3 certification could not run.`,
 			case errors.Is(err, certify.ErrOptions):
 				return withCode(ExitUsage, err)
 			case err != nil && cmd.Context().Err() != nil:
-				if res != nil && out != "" {
-					_ = certify.WriteCertificate(out, res)
+				if res == nil {
+					return withCode(ExitInterrupted, err)
 				}
-				return withCode(ExitInterrupted, err)
+				// Keep what did run: every file says INTERRUPTED — NOT
+				// CERTIFIED and marks the aborted scenarios.
+				_ = res.WriteSummary(w)
+				if out != "" {
+					if werr := certify.WriteCertificate(out, res); werr != nil {
+						fmt.Fprintf(cmd.ErrOrStderr(), "harness certify: write the interrupted run's files: %v\n", werr)
+					}
+				}
+				return withCode(ExitInterrupted, errors.New(res.Verdict()))
 			case err != nil:
 				return withCode(ExitRuntime, err)
 			}

@@ -55,7 +55,10 @@ aborted, so a hanging server cannot hold the run.
 
 It prints a coverage matrix (operation x documented status) and the skipped
 scenarios with their reasons, and exits 1 when a scenario failed or a documented
-pair is covered by no scenario, 2 when --tags selects no scenario.`,
+pair is covered by no scenario, 2 when --tags selects no scenario, 130 when
+interrupted (Ctrl-C): with --out the files are still written, marked interrupted
+(conform.json "interrupted", the aborted scenarios as JUnit errors), and
+"harness report DIR" on them exits 4.`,
 		Example: `  harness conform
   harness conform --tags '@op:token' --format pretty
   harness conform --out out/conform
@@ -107,11 +110,20 @@ pair is covered by no scenario, 2 when --tags selects no scenario.`,
 					return withCode(ExitUsage, err)
 				}
 				if cmd.Context().Err() != nil {
-					if res != nil && out != "" {
-						// Keep what did run; the rest is "aborted: interrupted".
-						_ = writeConformFiles(out, *res)
+					if res == nil {
+						return withCode(ExitInterrupted, err)
 					}
-					return withCode(ExitInterrupted, err)
+					// Keep what did run; the rest is "aborted: interrupted",
+					// and every file says the run is partial.
+					w := cmd.OutOrStdout()
+					fmt.Fprintln(w)
+					_ = reports.WriteConformSummary(w, *res)
+					if out != "" {
+						if werr := writeConformFiles(out, *res); werr != nil {
+							fmt.Fprintf(cmd.ErrOrStderr(), "harness conform: write the partial run's files: %v\n", werr)
+						}
+					}
+					return conformVerdict(res, true)
 				}
 				return withCode(ExitRuntime, err)
 			}
@@ -132,10 +144,7 @@ pair is covered by no scenario, 2 when --tags selects no scenario.`,
 			if err := reports.WriteConformSummary(w, *res); err != nil {
 				return withCode(ExitRuntime, err)
 			}
-			var verdict error
-			if !res.OK() {
-				verdict = withCode(ExitFailed, errors.New("conformance failed: "+res.Verdict()))
-			}
+			verdict := conformVerdict(res, true)
 			if out != "" {
 				if err := hist.recordRun(cmd.Context(), st, out, cmd.ErrOrStderr()); err != nil && verdict == nil {
 					return err
@@ -194,4 +203,20 @@ func writeConformFiles(dir string, res conform.Result) error {
 	}
 	r := reports.ConformReport{Result: res, Generated: time.Now()}
 	return writeRunReports(dir, func(w io.Writer, f reports.Format) error { return reports.WriteConformFormat(w, f, r) })
+}
+
+// conformVerdict maps a conformance result to the command's exit (the one
+// mapping of conform and report, as loadVerdict is for load runs): nil for
+// a pass; a live interrupted run 130, a saved one 4 (partial: no verdict
+// on the whole suite, whatever its scenarios did); 1 for a failure.
+func conformVerdict(res *conform.Result, live bool) error {
+	switch {
+	case live && res.Partial():
+		return withCode(ExitInterrupted, errors.New("conformance run interrupted: "+res.Verdict()))
+	case res.Partial():
+		return withCode(ExitPartial, errors.New("the conformance run is partial: "+res.Verdict()))
+	case !res.OK():
+		return withCode(ExitFailed, errors.New("conformance failed: "+res.Verdict()))
+	}
+	return nil
 }

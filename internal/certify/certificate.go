@@ -65,7 +65,8 @@ func WriteCertificate(dir string, res *Result) error {
 		return err
 	}
 	if err := write(JUnitFile, func(w io.Writer) error {
-		cr := conform.Result{Target: "certify " + res.Adapter, Tags: res.Tags, Started: res.Started, Duration: res.Duration}
+		cr := conform.Result{Target: "certify " + res.Adapter, Tags: res.Tags, Started: res.Started, Duration: res.Duration,
+			Interrupted: res.Interrupted, Aborted: res.Aborted}
 		for _, s := range res.Scenarios {
 			cr.Scenarios = append(cr.Scenarios, s.ScenarioResult)
 		}
@@ -113,6 +114,9 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Client certificate\n\n")
 	fmt.Fprintf(&b, "**%s**\n\n", r.Verdict())
+	if r.Partial() {
+		fmt.Fprintf(&b, "> **This is not a certificate.** The run was interrupted before it finished: %d scenarios were cancelled or never started, so no rule is graded on the whole suite. Run `harness certify` to its end.\n\n", r.abortedCount())
+	}
 	fmt.Fprintf(&b, "| | |\n|---|---|\n")
 	fmt.Fprintf(&b, "| adapter | `%s` |\n", mdCell(r.Adapter))
 	if r.Description != "" {
@@ -134,11 +138,17 @@ func (r *Result) WriteMarkdown(w io.Writer) error {
 	fmt.Fprintf(&b, "## Scenarios\n\n")
 	for _, s := range r.Scenarios {
 		mark := map[conform.Outcome]string{conform.Passed: "PASS", conform.Failed: "FAIL", conform.Skipped: "SKIP"}[s.Outcome]
-		if s.CouldNotRun {
+		switch {
+		case s.CouldNotRun:
 			mark = "COULD NOT RUN"
+		case s.Interrupted():
+			mark = "ABORTED"
 		}
 		fmt.Fprintf(&b, "### %s: %s\n\n%s, %s", mark, mdCell(s.Name), mdCell(s.Feature), s.Duration.Round(time.Millisecond))
-		if s.Reason != "" {
+		switch {
+		case s.Interrupted():
+			fmt.Fprintf(&b, ". Aborted: the run was interrupted before this scenario finished")
+		case s.Reason != "":
 			fmt.Fprintf(&b, ". Skipped: %s", mdCell(s.Reason))
 		}
 		fmt.Fprintf(&b, "\n\n")
@@ -219,10 +229,10 @@ func (r *Result) WriteSummary(w io.Writer) error {
 	}
 	var failed, skipped []ScenarioResult
 	for _, s := range r.Scenarios {
-		switch s.Outcome {
-		case conform.Failed:
+		switch {
+		case s.Outcome == conform.Failed:
 			failed = append(failed, s)
-		case conform.Skipped:
+		case s.Outcome == conform.Skipped && !s.Interrupted():
 			skipped = append(skipped, s)
 		}
 	}
@@ -245,6 +255,9 @@ func (r *Result) WriteSummary(w io.Writer) error {
 		for _, reason := range order {
 			fmt.Fprintf(&b, "  %d: %s\n", reasons[reason], reason)
 		}
+	}
+	if n := r.abortedCount(); n > 0 {
+		fmt.Fprintf(&b, "\nAborted scenarios (the run was interrupted): %d\n", n)
 	}
 	fmt.Fprintf(&b, "\n%s (%s)\n", r.Verdict(), r.Duration.Round(time.Millisecond))
 	_, err := io.WriteString(w, r.Scrub(b.String()))

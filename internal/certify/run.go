@@ -84,14 +84,20 @@ type Options struct {
 // Result is a certification run's outcome: every scenario of the catalog,
 // passed, failed or skipped with the reason, and the per-rule summary.
 type Result struct {
-	Adapter     string           `json:"adapter"`
-	Description string           `json:"description,omitempty"`
-	Operations  []string         `json:"operations"`
-	Tags        string           `json:"tags,omitempty"`
-	MaxAttempts int              `json:"maxAttempts"`
-	CallTimeout time.Duration    `json:"callTimeout"`
-	Started     time.Time        `json:"started"`
-	Duration    time.Duration    `json:"duration"`
+	Adapter     string        `json:"adapter"`
+	Description string        `json:"description,omitempty"`
+	Operations  []string      `json:"operations"`
+	Tags        string        `json:"tags,omitempty"`
+	MaxAttempts int           `json:"maxAttempts"`
+	CallTimeout time.Duration `json:"callTimeout"`
+	Started     time.Time     `json:"started"`
+	Duration    time.Duration `json:"duration"`
+	// Interrupted: the run was stopped (SIGINT) before it finished; such a
+	// run is never certified. Aborted counts its scenarios cancelled or
+	// never started (conform.ScenarioResult.Interrupted), which Counts
+	// does not count as skipped.
+	Interrupted bool             `json:"interrupted,omitempty"`
+	Aborted     int              `json:"aborted,omitempty"`
 	Scenarios   []ScenarioResult `json:"scenarios"`
 	Rules       []RuleSummary    `json:"rules"`
 
@@ -112,9 +118,26 @@ type ScenarioResult struct {
 	Calls []CallRecord `json:"calls,omitempty"`
 }
 
-// OK says whether the certification passed: no scenario failed and at
-// least one passed.
+// Partial says whether the run did not finish (interrupted, or a scenario
+// aborted by an interruption): no certificate for it.
+func (r *Result) Partial() bool { return r.Interrupted || r.abortedCount() > 0 }
+
+func (r *Result) abortedCount() int {
+	n := 0
+	for _, s := range r.Scenarios {
+		if s.Interrupted() {
+			n++
+		}
+	}
+	return n
+}
+
+// OK says whether the certification passed: the run finished, no scenario
+// failed and at least one passed.
 func (r *Result) OK() bool {
+	if r.Partial() {
+		return false
+	}
 	passed := 0
 	for _, s := range r.Scenarios {
 		switch s.Outcome {
@@ -137,15 +160,16 @@ func (r *Result) CouldNotRun() bool {
 	return false
 }
 
-// Counts returns how many scenarios passed, failed and were skipped.
+// Counts returns how many scenarios passed, failed and were skipped; the
+// scenarios an interruption aborted are not skipped ones (Aborted).
 func (r *Result) Counts() (passed, failed, skipped int) {
 	for _, s := range r.Scenarios {
-		switch s.Outcome {
-		case conform.Passed:
+		switch {
+		case s.Outcome == conform.Passed:
 			passed++
-		case conform.Failed:
+		case s.Outcome == conform.Failed:
 			failed++
-		default:
+		case !s.Interrupted():
 			skipped++
 		}
 	}
@@ -161,6 +185,8 @@ func (r *Result) Verdict() string {
 		v = fmt.Sprintf("CERTIFIED for the %d of %d scenarios run", p, p+f+s)
 	}
 	switch {
+	case r.Partial():
+		v = "INTERRUPTED — NOT CERTIFIED (the run did not finish)"
 	case r.CouldNotRun():
 		v = "NOT CERTIFIED (could not run)"
 	case !r.OK():
@@ -173,6 +199,9 @@ func (r *Result) Verdict() string {
 		}
 	}
 	out := fmt.Sprintf("%s: %d passed, %d failed, %d skipped", v, p, f, s)
+	if r.Partial() {
+		out += fmt.Sprintf(", %d aborted (%s)", r.abortedCount(), conform.ReasonInterrupted)
+	}
 	if len(failedRules) > 0 {
 		out += "; rules failed: " + strings.Join(failedRules, ", ")
 	}
@@ -225,13 +254,14 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		sr, ok := got[s.Key()]
 		if !ok {
 			sr = ScenarioResult{ScenarioResult: conform.ScenarioResult{Outcome: conform.Skipped, Reason: "not selected by --tags " + opt.Tags}}
-			if ctx.Err() != nil {
+			if ctx.Err() != nil && conform.Selects(opt.Tags, s.Tags) {
 				sr.Reason = conform.ReasonInterrupted
 			}
 		}
 		sr.Feature, sr.URI, sr.Name, sr.Tags = s.Feature, s.URI, s.Name, s.Tags
 		res.Scenarios = append(res.Scenarios, sr)
 	}
+	res.Interrupted, res.Aborted = ctx.Err() != nil, res.abortedCount()
 	res.Rules = summarise(res.Scenarios)
 	res.secrets = r.secretList()
 	res.Duration = time.Since(start)

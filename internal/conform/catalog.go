@@ -100,3 +100,39 @@ func NormalizeTags(expr string) (string, error) {
 	}
 	return strings.TrimSpace(expr), nil
 }
+
+// Selects reports whether the tag expression expr (ValidateTags' grammar)
+// selects a scenario carrying tags, as godog v0.15's tag filter does (its
+// package is internal): every "&&" group must hold, a group holds when one
+// of its "," terms does, "~@t" holds when the tag is absent. "" selects
+// every scenario. The runners use it to tell a scenario an interruption
+// aborted from one the tags left out.
+func Selects(expr string, tags []string) bool {
+	expr = strings.TrimSpace(expr)
+	if expr == "" {
+		return true
+	}
+	has := func(name string) bool {
+		for _, t := range tags {
+			if strings.ReplaceAll(t, "@", "") == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, group := range strings.Split(expr, "&&") {
+		ok := false
+		for _, term := range strings.Split(group, ",") {
+			name := strings.ReplaceAll(strings.TrimSpace(term), "@", "")
+			if neg, found := strings.CutPrefix(name, "~"); found {
+				ok = ok || !has(neg)
+			} else {
+				ok = ok || has(name)
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -38,6 +38,14 @@ type ScenarioResult struct {
 	Duration time.Duration `json:"duration"`
 }
 
+// Interrupted reports whether the scenario was aborted by an interruption
+// of the run (cancelled while running or never started; outcome skipped,
+// reason ReasonInterrupted): not a skip by choice, and no verdict on the
+// target.
+func (r ScenarioResult) Interrupted() bool {
+	return r.Outcome == Skipped && r.Reason == ReasonInterrupted
+}
+
 // HasTag reports whether the scenario carries tag (with its "@").
 func (r ScenarioResult) HasTag(tag string) bool { return slices.Contains(r.Tags, tag) }
 
@@ -227,20 +235,55 @@ type Result struct {
 	Requests int64         `json:"requests"` // HTTP requests sent to the target
 	// Host is the machine that ran the suite (JUnit's hostname), set by the
 	// caller from its process state; "" reads as localhost.
-	Host      string           `json:"host,omitempty"`
+	Host string `json:"host,omitempty"`
+	// Interrupted: the run was stopped (SIGINT) before it finished, so its
+	// result covers only the scenarios that did finish.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// Aborted counts the scenarios the interruption cancelled or did not
+	// let start (ScenarioResult.Interrupted), which Counts does not count
+	// as skipped.
+	Aborted   int              `json:"aborted,omitempty"`
 	Scenarios []ScenarioResult `json:"scenarios"`
 	Coverage  Coverage         `json:"coverage"`
 }
 
-// Counts returns how many scenarios passed, failed and were skipped.
+// Partial reports whether the run did not finish: it was interrupted, or
+// some scenario was aborted by an interruption. A partial run is never a
+// pass (OK is false) and gets no verdict on the whole suite.
+func (r Result) Partial() bool { return r.Interrupted || r.abortedCount() > 0 }
+
+// AbortedScenarios returns the scenarios an interruption aborted.
+func (r Result) AbortedScenarios() []ScenarioResult {
+	var out []ScenarioResult
+	for _, s := range r.Scenarios {
+		if s.Interrupted() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (r Result) abortedCount() int {
+	n := 0
+	for _, s := range r.Scenarios {
+		if s.Interrupted() {
+			n++
+		}
+	}
+	return n
+}
+
+// Counts returns how many scenarios passed, failed and were skipped; the
+// scenarios an interruption aborted are not counted as skipped (see
+// AbortedScenarios).
 func (r Result) Counts() (passed, failed, skipped int) {
 	for _, s := range r.Scenarios {
-		switch s.Outcome {
-		case Passed:
+		switch {
+		case s.Outcome == Passed:
 			passed++
-		case Failed:
+		case s.Outcome == Failed:
 			failed++
-		default:
+		case !s.Interrupted():
 			skipped++
 		}
 	}
@@ -250,7 +293,8 @@ func (r Result) Counts() (passed, failed, skipped int) {
 // Failed returns the failed scenarios.
 func (r Result) Failed() []ScenarioResult { return r.filter(Failed) }
 
-// Skipped returns the skipped scenarios.
+// Skipped returns the skipped scenarios, those an interruption aborted
+// included (their reason says so).
 func (r Result) Skipped() []ScenarioResult { return r.filter(Skipped) }
 
 func (r Result) filter(o Outcome) []ScenarioResult {
@@ -263,17 +307,25 @@ func (r Result) filter(o Outcome) []ScenarioResult {
 	return out
 }
 
-// OK reports whether the run passes: no failed scenario and no documented
-// pair left uncovered.
+// OK reports whether the run passes: it finished (not Partial), no
+// scenario failed and no documented pair is left uncovered.
 func (r Result) OK() bool {
 	_, failed, _ := r.Counts()
-	return failed == 0 && len(r.Coverage.Uncovered()) == 0
+	return !r.Partial() && failed == 0 && len(r.Coverage.Uncovered()) == 0
 }
 
-// Verdict explains the exit decision in one line.
+// PartialNote is the part of a partial run's verdict that says why it
+// is no verdict on the whole suite.
+const PartialNote = "the run was interrupted before it finished, so no verdict on the whole suite"
+
+// Verdict explains the exit decision in one line; a partial run's starts
+// with PartialNote and counts its aborted scenarios apart from the skipped.
 func (r Result) Verdict() string {
 	p, f, s := r.Counts()
 	msg := fmt.Sprintf("%d scenarios: %d passed, %d failed, %d skipped", len(r.Scenarios), p, f, s)
+	if r.Partial() {
+		msg = fmt.Sprintf("%s: %s, %d aborted (%s)", PartialNote, msg, r.abortedCount(), ReasonInterrupted)
+	}
 	if u := r.Coverage.Uncovered(); len(u) > 0 {
 		names := make([]string, len(u))
 		for i, pr := range u {
@@ -313,6 +365,14 @@ func ParseResult(b []byte) (*Result, error) {
 		return nil, fmt.Errorf("duration %d is negative", res.Duration)
 	case res.Requests < 0:
 		return nil, fmt.Errorf("requests %d is negative", res.Requests)
+	}
+	// A conform.json from before these fields has neither; its aborted
+	// scenarios still make it Partial.
+	if n := res.abortedCount(); (res.Interrupted || res.Aborted != 0) && res.Aborted != n {
+		return nil, fmt.Errorf("aborted %d: %d scenarios say %q", res.Aborted, n, ReasonInterrupted)
+	}
+	if res.Aborted > 0 && !res.Interrupted {
+		return nil, fmt.Errorf("aborted %d but interrupted is not set", res.Aborted)
 	}
 	for i, s := range res.Scenarios {
 		switch s.Outcome {

@@ -351,7 +351,7 @@ func assemble(catalog []Scenario, got map[string]ScenarioResult, opt Options, in
 		if !ok {
 			r = ScenarioResult{Outcome: Skipped, Reason: ReasonNotSelected + " " + opt.Tags}
 			switch {
-			case interrupted:
+			case interrupted && Selects(opt.Tags, s.Tags):
 				r.Reason = ReasonInterrupted
 			case opt.Tags == "":
 				r.Reason = "not run"
@@ -360,6 +360,7 @@ func assemble(catalog []Scenario, got map[string]ScenarioResult, opt Options, in
 		r.Feature, r.URI, r.Name, r.Tags = s.Feature, s.URI, s.Name, s.Tags
 		res.Scenarios = append(res.Scenarios, r)
 	}
+	res.Interrupted, res.Aborted = interrupted, res.abortedCount()
 	res.Coverage = BuildCoverage(res.Scenarios, contract.Documented())
 	return res
 }

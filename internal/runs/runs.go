@@ -192,8 +192,13 @@ func loadConform(dir string) (*Run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: damaged: %v: %w", path, err, ErrDamaged)
 	}
-	return &Run{Source: dir, Kind: history.KindConform, Profile: conformProfile, Started: res.Started, Summary: raw,
-		Notes: []string{"a conformance run has no per-interval samples"}}, nil
+	r := &Run{Source: dir, Kind: history.KindConform, Profile: conformProfile, Started: res.Started, Summary: raw,
+		Notes: []string{"a conformance run has no per-interval samples"}}
+	if res.Partial() {
+		r.Partial = true
+		r.Notes = append(r.Notes, "the conformance run was interrupted: "+res.Verdict())
+	}
+	return r, nil
 }
 
 // readOptional reads a file of the run, bounded: nil, nil when missing.
