@@ -67,7 +67,6 @@ scenarios as JUnit errors).`,
 				}
 				a = certify.Adapter{Argv: []string{exe, "adapter"}}
 				description = "the bundled reference adapter (harness adapter, over internal/clients with the Standard retry policy)"
-				fmt.Fprintln(w, "No --client given: certifying the bundled reference adapter ("+a.String()+" OPERATION).")
 			} else {
 				var err error
 				if a, err = certify.ParseCommand(client); err != nil {
@@ -97,21 +96,32 @@ scenarios as JUnit errors).`,
 			if maxAttempts <= 0 {
 				return usagef("--max-attempts %d: use a positive number of attempts (the first included)", maxAttempts)
 			}
+			if out == "" && overwrite {
+				return usagef("certify: --overwrite needs --out DIR")
+			}
+			opt := certify.Options{
+				Adapter: a, Description: description, Operations: ops, Tags: tags, OutDir: out,
+				CallTimeout: callTimeout, Concurrency: concurrency, Format: format, Output: w,
+				MaxAttempts: maxAttempts, Env: certify.BaseEnv(st.Getenv),
+			}
+			// Every option is checked before anything is printed, claimed
+			// or started.
+			if err := certify.CheckOptions(opt); err != nil {
+				return withCode(ExitUsage, err)
+			}
 			if out != "" {
 				// A run owns its folder (internal/rundir): never mixed with an
 				// earlier certificate.
 				if err := claimOut(&out, "", "", "certify", overwrite); err != nil {
 					return err
 				}
-			} else if overwrite {
-				return usagef("certify: --overwrite needs --out DIR")
+				opt.OutDir = out
+			}
+			if client == "" {
+				fmt.Fprintln(w, "No --client given: certifying the bundled reference adapter ("+a.String()+" OPERATION).")
 			}
 			fmt.Fprintf(w, "Certifying %s\n\n", a)
-			res, err := certify.Run(cmd.Context(), certify.Options{
-				Adapter: a, Description: description, Operations: ops, Tags: tags, OutDir: out,
-				CallTimeout: callTimeout, Concurrency: concurrency, Format: format, Output: w,
-				MaxAttempts: maxAttempts, Env: certify.BaseEnv(st.Getenv),
-			})
+			res, err := certify.Run(cmd.Context(), opt)
 			switch {
 			case errors.Is(err, certify.ErrOptions):
 				return withCode(ExitUsage, err)

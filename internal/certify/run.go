@@ -271,32 +271,53 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// withDefaults checks opt and fills its zero fields; it returns godog's
-// format string.
-func withDefaults(opt Options) (Options, string, error) {
+// CheckOptions checks opt as Run does, without touching anything (no
+// folder is created, nothing runs): a caller checks its user's input with
+// it before it prints or starts anything. The error wraps ErrOptions.
+func CheckOptions(opt Options) error {
 	if len(opt.Adapter.Argv) == 0 {
-		return opt, "", fmt.Errorf("%w: %s: no adapter command", ErrOptions, flag)
+		return fmt.Errorf("%w: %s: no adapter command", ErrOptions, flag)
+	}
+	for _, op := range opt.Operations {
+		if !slices.Contains(Operations(), op) {
+			return fmt.Errorf("%w: --operations: %q is not an adapter operation: use %s", ErrOptions, op, strings.Join(Operations(), ","))
+		}
+	}
+	switch {
+	case opt.CallTimeout < 0 || opt.CallTimeout > MaxCallTimeout:
+		return fmt.Errorf("%w: --call-timeout %s: use a positive duration up to %s", ErrOptions, opt.CallTimeout, MaxCallTimeout)
+	case opt.Concurrency < 0 || opt.Concurrency > MaxConcurrency:
+		return fmt.Errorf("%w: --concurrency %d: use 1–%d (0 = %d)", ErrOptions, opt.Concurrency, MaxConcurrency, DefaultConcurrency)
+	case opt.BackoffParallel < 0 || opt.BackoffParallel > MaxConcurrency:
+		return fmt.Errorf("%w: back-off parallelism %d: use 1–%d", ErrOptions, opt.BackoffParallel, MaxConcurrency)
+	case opt.MaxAttempts < 0 || opt.MaxAttempts > 100:
+		return fmt.Errorf("%w: --max-attempts %d: use 1–100 (0 = %d)", ErrOptions, opt.MaxAttempts, DefaultMaxAttempts)
+	}
+	switch opt.Format {
+	case "", "progress", "none", "pretty":
+	default:
+		return fmt.Errorf("%w: --format %q: use progress, pretty or none", ErrOptions, opt.Format)
+	}
+	if err := conform.ValidateTags(opt.Tags); err != nil {
+		return fmt.Errorf("%w: --tags: %w", ErrOptions, err)
+	}
+	if strings.Contains(opt.OutDir, ",") {
+		return fmt.Errorf("%w: --out %q: a comma is not allowed in the path (godog separates formats with commas)", ErrOptions, opt.OutDir)
+	}
+	return nil
+}
+
+// withDefaults checks opt (CheckOptions), fills its zero fields and
+// creates its output folder; it returns godog's format string.
+func withDefaults(opt Options) (Options, string, error) {
+	if err := CheckOptions(opt); err != nil {
+		return opt, "", err
 	}
 	if opt.FS == nil {
 		opt.FS = certfeatures.FS()
 	}
 	if len(opt.Operations) == 0 {
 		opt.Operations = Operations()
-	}
-	for _, op := range opt.Operations {
-		if !slices.Contains(Operations(), op) {
-			return opt, "", fmt.Errorf("%w: --operations: %q is not an adapter operation: use %s", ErrOptions, op, strings.Join(Operations(), ","))
-		}
-	}
-	switch {
-	case opt.CallTimeout < 0 || opt.CallTimeout > MaxCallTimeout:
-		return opt, "", fmt.Errorf("%w: --call-timeout %s: use a positive duration up to %s", ErrOptions, opt.CallTimeout, MaxCallTimeout)
-	case opt.Concurrency < 0 || opt.Concurrency > MaxConcurrency:
-		return opt, "", fmt.Errorf("%w: --concurrency %d: use 1–%d (0 = %d)", ErrOptions, opt.Concurrency, MaxConcurrency, DefaultConcurrency)
-	case opt.BackoffParallel < 0 || opt.BackoffParallel > MaxConcurrency:
-		return opt, "", fmt.Errorf("%w: back-off parallelism %d: use 1–%d", ErrOptions, opt.BackoffParallel, MaxConcurrency)
-	case opt.MaxAttempts < 0 || opt.MaxAttempts > 100:
-		return opt, "", fmt.Errorf("%w: --max-attempts %d: use 1–100 (0 = %d)", ErrOptions, opt.MaxAttempts, DefaultMaxAttempts)
 	}
 	if opt.CallTimeout == 0 {
 		opt.CallTimeout = DefaultCallTimeout
@@ -317,20 +338,11 @@ func withDefaults(opt Options) (Options, string, error) {
 	case "none":
 		format = "progress"
 		opt.Output = io.Discard
-	case "pretty":
-	default:
-		return opt, "", fmt.Errorf("%w: --format %q: use progress, pretty or none", ErrOptions, opt.Format)
 	}
 	if opt.Output == nil {
 		opt.Output = io.Discard
 	}
-	if err := conform.ValidateTags(opt.Tags); err != nil {
-		return opt, "", fmt.Errorf("%w: --tags: %w", ErrOptions, err)
-	}
 	if opt.OutDir != "" {
-		if strings.Contains(opt.OutDir, ",") {
-			return opt, "", fmt.Errorf("%w: --out %q: a comma is not allowed in the path (godog separates formats with commas)", ErrOptions, opt.OutDir)
-		}
 		if err := mkdirOut(opt.OutDir); err != nil {
 			return opt, "", fmt.Errorf("%w: --out: %w", ErrCouldNotRun, err)
 		}
