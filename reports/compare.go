@@ -10,6 +10,7 @@ import (
 
 	"github.com/jedib0t/go-pretty/v6/table"
 
+	"github.com/alexa-harness/harness/internal/humanfmt"
 	"github.com/alexa-harness/harness/internal/regress"
 	"github.com/alexa-harness/harness/internal/runs"
 )
@@ -44,6 +45,42 @@ func (c Comparison) Verdict() string {
 // Partial reports whether either run did not finish.
 func (c Comparison) Partial() bool { return c.Baseline.Partial || c.Candidate.Partial }
 
+// CompareFormats lists the formats WriteCompare writes, in the order the
+// usage shows them. It is the one owner of that list: the CLI's flag help
+// and its errors come from it.
+func CompareFormats() []Format { return []Format{FormatText, FormatMarkdown, FormatJSON} }
+
+// ParseCompareFormat checks a compare --format value: one of
+// CompareFormats (or "md" for markdown); the error lists exactly those.
+func ParseCompareFormat(s string) (Format, error) {
+	f, err := ParseFormat(s)
+	if err == nil && offered(f) {
+		return f, nil
+	}
+	return "", fmt.Errorf("--format %q: compare writes one of %s", s, compareFormatList())
+}
+
+func offered(f Format) bool {
+	for _, o := range CompareFormats() {
+		if o == f {
+			return true
+		}
+	}
+	return false
+}
+
+func compareFormatList() string { return JoinFormats(CompareFormats(), ", ") }
+
+// JoinFormats joins format names with sep, for usage text and errors
+// ("text|markdown|json").
+func JoinFormats(fs []Format, sep string) string {
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = string(f)
+	}
+	return strings.Join(names, sep)
+}
+
 // WriteCompare writes a comparison as text (a go-pretty table), Markdown
 // (for a CI job summary or a pull-request comment) or JSON.
 func WriteCompare(w io.Writer, f Format, c Comparison) error {
@@ -55,7 +92,7 @@ func WriteCompare(w io.Writer, f Format, c Comparison) error {
 	case FormatJSON:
 		return writeCompareJSON(w, c)
 	}
-	return fmt.Errorf("--format %s: compare writes text, markdown or json", f)
+	return fmt.Errorf("--format %s: compare writes one of %s", f, compareFormatList())
 }
 
 // compareRow is one result as the text and Markdown tables show it.
@@ -70,11 +107,7 @@ func compareRow(r regress.Result) []string {
 	}
 	change, p := "-", "-"
 	if r.Baseline.N > 0 && r.Candidate.N > 0 {
-		if r.RelativeOK {
-			change = fmt.Sprintf("%s [%s, %s]", signedPct(r.Relative), signedPct(r.RelativeLo), signedPct(r.RelativeHi))
-		} else {
-			change = fmt.Sprintf("%s [%s, %s]", signedValue(r.Shift, unit), signedValue(r.ShiftLo, unit), signedValue(r.ShiftHi, unit))
-		}
+		change = changeCell(r, unit)
 		p = fmtP(r.PAdjusted)
 		if raw := fmtP(r.P); raw != p {
 			p += " (raw " + raw + ")"
@@ -100,27 +133,29 @@ func fmtValue(v float64, unit string) string {
 	return fmtNum(v)
 }
 
+// changeCell is the change with its interval: relative to the baseline
+// median when that is available, else in the metric's unit; an interval
+// that is not available (too few samples) reads "[CI n/a]".
+func changeCell(r regress.Result, unit string) string {
+	if r.RelativeOK {
+		if !r.RelativeIntervalOK() {
+			return signedPct(r.Relative) + " [CI n/a]"
+		}
+		return fmt.Sprintf("%s [%s, %s]", signedPct(r.Relative), signedPct(r.RelativeLo), signedPct(r.RelativeHi))
+	}
+	if !r.ShiftIntervalOK {
+		return signedValue(r.Shift, unit) + " [CI n/a]"
+	}
+	return fmt.Sprintf("%s [%s, %s]", signedValue(r.Shift, unit), signedValue(r.ShiftLo, unit), signedValue(r.ShiftHi, unit))
+}
+
 func signedValue(v float64, unit string) string {
-	s := fmtValue(abs(v), unit)
-	if v < 0 {
-		return "−" + s
-	}
-	return "+" + s
+	return humanfmt.Signed(v, func(a float64) string { return fmtValue(a, unit) })
 }
 
+// signedPct is a relative change with one decimal: "+23.7 %", "−0.4 %".
 func signedPct(r float64) string {
-	s := strconv.FormatFloat(abs(r)*100, 'f', 1, 64) + " %"
-	if r < 0 {
-		return "−" + s
-	}
-	return "+" + s
-}
-
-func abs(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
+	return humanfmt.Signed(r, func(a float64) string { return strconv.FormatFloat(a*100, 'f', 1, 64) + " %" })
 }
 
 func fmtP(p float64) string {
@@ -278,11 +313,13 @@ func newJSONRunRef(r *runs.Run) jsonRunRef {
 		GitRevision: r.Env.GitRevision, Host: r.Env.Host, HarnessVersion: r.Env.HarnessVersion, Partial: r.Partial, Notes: r.Notes}
 }
 
+// jsonCenter is a run's median; lo and hi (its interval) are absent when
+// the run has too few samples for one.
 type jsonCenter struct {
-	N      int     `json:"n"`
-	Median float64 `json:"median"`
-	Lo     float64 `json:"lo"`
-	Hi     float64 `json:"hi"`
+	N      int      `json:"n"`
+	Median float64  `json:"median"`
+	Lo     *float64 `json:"lo,omitempty"`
+	Hi     *float64 `json:"hi,omitempty"`
 }
 
 type jsonCompareResult struct {
@@ -293,14 +330,16 @@ type jsonCompareResult struct {
 	Baseline  jsonCenter `json:"baseline"`
 	Candidate jsonCenter `json:"candidate"`
 	// Shift is candidate − baseline in the metric's unit; Relative the same
-	// as a fraction of the baseline median (absent when that is 0).
+	// as a fraction of the baseline median (absent when that is 0). An
+	// interval (shiftLo/shiftHi, relativeLo/relativeHi) and its confidence
+	// are absent when the samples are too few for one.
 	Shift      float64  `json:"shift"`
-	ShiftLo    float64  `json:"shiftLo"`
-	ShiftHi    float64  `json:"shiftHi"`
+	ShiftLo    *float64 `json:"shiftLo,omitempty"`
+	ShiftHi    *float64 `json:"shiftHi,omitempty"`
 	Relative   *float64 `json:"relative,omitempty"`
 	RelativeLo *float64 `json:"relativeLo,omitempty"`
 	RelativeHi *float64 `json:"relativeHi,omitempty"`
-	Confidence float64  `json:"confidence"`
+	Confidence *float64 `json:"confidence,omitempty"`
 	P          float64  `json:"p"`
 	PAdjusted  float64  `json:"pAdjusted"`
 	Verdict    string   `json:"verdict"`
@@ -329,7 +368,15 @@ type jsonCompare struct {
 	Results      []jsonCompareResult `json:"results"`
 }
 
-func jc(c regress.Center) jsonCenter { return jsonCenter{N: c.N, Median: c.Median, Lo: c.Lo, Hi: c.Hi} }
+func jc(c regress.Center) jsonCenter {
+	j := jsonCenter{N: c.N, Median: c.Median}
+	if c.IntervalOK {
+		j.Lo, j.Hi = ptr(c.Lo), ptr(c.Hi)
+	}
+	return j
+}
+
+func ptr(v float64) *float64 { return &v }
 
 func writeCompareJSON(w io.Writer, c Comparison) error {
 	rep := c.Report
@@ -339,15 +386,27 @@ func writeCompareJSON(w io.Writer, c Comparison) error {
 		Changed: rep.Changed, Undecided: rep.Undecided, Results: make([]jsonCompareResult, 0, len(rep.Results))}
 	for _, r := range rep.Results {
 		jr := jsonCompareResult{Operation: r.Operation, Metric: r.Metric, Unit: runs.Unit(r.Metric), Direction: r.Direction.String(),
-			Baseline: jc(r.Baseline), Candidate: jc(r.Candidate), Shift: r.Shift, ShiftLo: r.ShiftLo, ShiftHi: r.ShiftHi,
-			Confidence: r.Confidence, P: r.P, PAdjusted: r.PAdjusted, Verdict: string(r.Verdict), Warnings: r.Warnings}
+			Baseline: jc(r.Baseline), Candidate: jc(r.Candidate), Shift: r.Shift,
+			P: r.P, PAdjusted: r.PAdjusted, Verdict: string(r.Verdict), Warnings: r.Warnings}
+		if r.ShiftIntervalOK {
+			jr.ShiftLo, jr.ShiftHi, jr.Confidence = ptr(r.ShiftLo), ptr(r.ShiftHi), ptr(r.Confidence)
+		}
 		if r.RelativeOK {
-			rel, lo, hi := r.Relative, r.RelativeLo, r.RelativeHi
-			jr.Relative, jr.RelativeLo, jr.RelativeHi = &rel, &lo, &hi
+			jr.Relative = ptr(r.Relative)
+		}
+		if r.RelativeIntervalOK() {
+			jr.RelativeLo, jr.RelativeHi = ptr(r.RelativeLo), ptr(r.RelativeHi)
 		}
 		out.Results = append(out.Results, jr)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+func abs(v float64) float64 {
+	if v < 0 {
+		return -v
+	}
+	return v
 }

@@ -188,6 +188,9 @@ type Detection struct {
 	Significance float64
 	// Note qualifies the result (say, too few runs to find any change).
 	Note string
+	// NoVerdict: there are too few runs for any change point to be found,
+	// so finding none says nothing ("not enough runs: no verdict").
+	NoVerdict bool
 }
 
 // WriteDetection writes change points over a metric's history: for each,
@@ -241,10 +244,11 @@ func WriteDetection(w io.Writer, f Format, d Detection) error {
 			Profile       string       `json:"profile"`
 			Runs          int          `json:"runs"`
 			Note          string       `json:"note,omitempty"`
+			NoVerdict     bool         `json:"noVerdict,omitempty"`
 			ChangePoints  []jsonChange `json:"changePoints"`
 			History       []jsonPoint  `json:"history"`
 		}{HistorySchema, HistorySchemaVersion, d.Database, detectMethod, d.Significance, d.Metric, unit, d.Operation, d.Profile,
-			len(d.Points), d.Note, changes, pts})
+			len(d.Points), d.Note, d.NoVerdict, changes, pts})
 	case FormatText, FormatMarkdown:
 	default:
 		return fmt.Errorf("--format %s: history --detect writes text, markdown or json", f)
@@ -256,7 +260,11 @@ func WriteDetection(w io.Writer, f Format, d Detection) error {
 		b.WriteString("note: " + d.Note + "\n")
 	}
 	if len(changes) == 0 {
-		b.WriteString("no change point\n")
+		if d.NoVerdict {
+			b.WriteString("not enough runs: no verdict\n")
+		} else {
+			b.WriteString("no change point\n")
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}

@@ -2,6 +2,7 @@ package reports_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -95,7 +96,8 @@ func TestLoadHTMLVerdictBanner(t *testing.T) {
 			}
 			g := *baseSum.Generator
 			sum.Generator = &g
-			sum.Pass, sum.Interrupted, sum.Generator.Saturated = tc.pass, tc.interrupted, tc.saturated
+			sum.ThresholdsMet, sum.Interrupted, sum.Generator.Saturated = tc.pass, tc.interrupted, tc.saturated
+			sum.Pass = tc.pass && !tc.interrupted
 			if tc.pass {
 				for i := range sum.Thresholds {
 					sum.Thresholds[i].Pass = true
@@ -125,6 +127,24 @@ func TestLoadHTMLVerdictBanner(t *testing.T) {
 			}
 			if tc.damage && !strings.Contains(page, "Time series damaged") {
 				t.Error("the damage is not reported")
+			}
+			// JSON: verdict.pass only for a plain pass (a CI job reads it).
+			var jb bytes.Buffer
+			if err := reports.WriteLoadFormat(&jb, reports.FormatJSON, r); err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Verdict struct {
+					Result        string `json:"result"`
+					Pass          bool   `json:"pass"`
+					ThresholdsMet bool   `json:"thresholdsMet"`
+				} `json:"verdict"`
+			}
+			if err := json.Unmarshal(jb.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if v := doc.Verdict; v.Pass != (tc.class == "banner pass") || v.ThresholdsMet != tc.pass || (v.Result == "pass") != v.Pass {
+				t.Errorf("JSON verdict %+v: want pass only for a plain pass, thresholdsMet %v", v, tc.pass)
 			}
 		})
 	}

@@ -371,7 +371,7 @@ func writeLoadResult(b *strings.Builder, s *loadgen.Summary) {
 		partial = " — on a partial run"
 	}
 	verdict := "PASS"
-	if !s.Pass {
+	if !s.ThresholdsMet {
 		verdict = "FAIL (" + strings.Join(s.Failed(), ", ") + ")"
 	}
 	if s.Generator != nil && s.Generator.Saturated {

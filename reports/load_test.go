@@ -29,7 +29,7 @@ func TestWriteLoad(t *testing.T) {
 				Planned: 10 * time.Second, PlannedHits: 200, Elapsed: 10 * time.Second,
 				All: op("all", 200), Operations: []loadgen.OpSummary{op("create", 50), op("get", 150)},
 				Attempts:   []loadgen.AttemptStats{{Operation: "getThreadNetworks", Attempts: 160, Retries: 10, Throttled: 9}},
-				Thresholds: []loadgen.ThresholdResult{{Name: "latency.all.p99", Limit: "≤ 2s", Actual: "1.5s", Pass: true}}, Pass: true},
+				Thresholds: []loadgen.ThresholdResult{{Name: "latency.all.p99", Limit: "≤ 2s", Actual: "1.5s", Pass: true}}, Pass: true, ThresholdsMet: true},
 			want: []string{`Load run "smoke"`, "intended send time", "create", "get", "1.5s", "200×148 429×1 error×1", "getThreadNetworks", "latency.all.p99", "Result: PASS"},
 			not:  []string{"FAIL", "Steps"},
 		},
@@ -76,7 +76,7 @@ func TestWriteLoad(t *testing.T) {
 		},
 		{
 			name: "a knee on the target's account",
-			sum: loadgen.Summary{Profile: "ramp", All: op("all", 10), Pass: true,
+			sum: loadgen.Summary{Profile: "ramp", All: op("all", 10), Pass: true, ThresholdsMet: true,
 				Steps: []loadgen.StepSummary{
 					{Index: 0, Rate: 100, Achieved: 99.5, Op: op("step", 10), Complete: true, MetSLO: true},
 					{Index: 1, Rate: 200, Achieved: 199, Op: op("step", 10), Complete: true, Reasons: []string{"p99 1.5s > 50ms"}},
@@ -96,7 +96,7 @@ func TestWriteLoad(t *testing.T) {
 		},
 		{
 			name: "compliance, client view only",
-			sum: loadgen.Summary{Profile: "env", All: op("all", 10), Pass: true,
+			sum: loadgen.Summary{Profile: "env", All: op("all", 10), Pass: true, ThresholdsMet: true,
 				Compliance: &loadgen.ComplianceSummary{Mode: "report", Policy: "standard", Client: &empty, Pass: true}},
 			want: []string{"Back-off compliance (report, policy standard): PASS", "Client view (attempt log):", "Result: PASS"},
 			not:  []string{"Server view", "DISAGREE", "agree."},

@@ -14,7 +14,7 @@ import (
 
 func minimalSummary() *loadgen.Summary {
 	return &loadgen.Summary{Profile: "smoke", Target: "mock", Pacer: "constant 10/s", Clients: 1, Policy: "standard",
-		Started: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Planned: time.Second, Elapsed: time.Second, Pass: true,
+		Started: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC), Planned: time.Second, Elapsed: time.Second, Pass: true, ThresholdsMet: true,
 		All: loadgen.OpSummary{Name: "all"}}
 }
 

@@ -64,11 +64,15 @@ func NewLoadReport(sum *loadgen.Summary, dir string, generated time.Time) LoadRe
 // only for a whole, undamaged run that met its thresholds; a passing run
 // that was interrupted, partial or damaged is "partial", never "pass".
 type verdict struct {
-	Result     string   `json:"result"` // pass | partial | fail
-	Pass       bool     `json:"pass"`   // the thresholds were met
-	Qualifiers []string `json:"qualifiers,omitempty"`
-	Failed     []string `json:"failed,omitempty"`
-	Headline   string   `json:"headline"`
+	Result string `json:"result"` // pass | partial | fail
+	// Pass: the run passed, whole (never for an interrupted, partial or
+	// damaged run: loadgen.Summary.Pass); ThresholdsMet: the thresholds
+	// were met on the data read.
+	Pass          bool     `json:"pass"`
+	ThresholdsMet bool     `json:"thresholdsMet"`
+	Qualifiers    []string `json:"qualifiers,omitempty"`
+	Failed        []string `json:"failed,omitempty"`
+	Headline      string   `json:"headline"`
 	// Summary is loadgen's own verdict line (Summary.Verdict).
 	Summary string `json:"summaryVerdict,omitempty"`
 	// Why is the banner's sentence.
@@ -77,7 +81,7 @@ type verdict struct {
 
 func loadVerdict(r LoadReport) verdict {
 	s := r.Summary
-	v := verdict{Pass: s.Pass, Failed: s.Failed(), Summary: s.Verdict}
+	v := verdict{ThresholdsMet: s.ThresholdsMet, Failed: s.Failed(), Summary: s.Verdict}
 	if s.Generator != nil && s.Generator.Saturated {
 		v.Qualifiers = append(v.Qualifiers, "generator saturated")
 	}
@@ -91,7 +95,7 @@ func loadVerdict(r LoadReport) verdict {
 		v.Qualifiers = append(v.Qualifiers, "damaged")
 	}
 	switch {
-	case !s.Pass:
+	case !s.ThresholdsMet:
 		v.Result = "fail"
 		v.Headline = "FAIL"
 		if len(v.Failed) > 0 {
@@ -104,6 +108,7 @@ func loadVerdict(r LoadReport) verdict {
 		v.Result = "pass"
 		v.Headline = "PASS"
 	}
+	v.Pass = v.Result == "pass" && s.Pass
 	q := ""
 	if len(v.Qualifiers) > 0 {
 		q = " (" + strings.Join(v.Qualifiers, ", ") + ")"

@@ -60,6 +60,9 @@ scenarios as JUnit errors).`,
 			w := cmd.OutOrStdout()
 			var a certify.Adapter
 			description := ""
+			if client == "" && cmd.Flags().Changed("client") {
+				return usagef("--client '': give the adapter command, 'CMD ARGS...', or leave --client out to certify the bundled reference adapter")
+			}
 			if client == "" {
 				exe, err := os.Executable()
 				if err != nil {
@@ -107,6 +110,9 @@ scenarios as JUnit errors).`,
 			// Every option is checked before anything is printed, claimed
 			// or started.
 			if err := certify.CheckOptions(opt); err != nil {
+				if errors.Is(err, certify.ErrCouldNotRun) {
+					return withCode(ExitRuntime, err)
+				}
 				return withCode(ExitUsage, err)
 			}
 			if out != "" {

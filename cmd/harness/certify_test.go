@@ -40,10 +40,6 @@ func TestCertifyCommand(t *testing.T) {
 		code   int
 		stdout []string
 		stderr []string
-		// started: the usage error can be known only once the run started
-		// (a tag expression that selects nothing); every other usage
-		// error comes before anything is printed or started.
-		started bool
 	}{
 		{name: "adapter not found", args: []string{"certify", "--client", "/nonexistent/adapter --x"}, code: ExitUsage,
 			stderr: []string{"--client", "no such file"}},
@@ -56,13 +52,20 @@ func TestCertifyCommand(t *testing.T) {
 		{name: "bad call timeout", args: []string{"certify", "--client", "sh", "--call-timeout", "-1s"}, code: ExitUsage, stderr: []string{"--call-timeout"}},
 		{name: "bad format", args: []string{"certify", "--client", "sh", "--format", "html"}, code: ExitUsage, stderr: []string{"--format"}},
 		{name: "--out holds other files", args: []string{"certify", "--client", "sh", "--out", taken}, code: ExitUsage, stderr: []string{taken}},
-		{name: "tags select nothing", args: []string{"certify", "--client", "sh", "--tags", "@no-such-tag"}, code: ExitUsage, stderr: []string{"--tags", "selects no scenario"}, started: true},
+		{name: "tags select nothing", args: []string{"certify", "--client", "sh", "--tags", "@no-such-tag"}, code: ExitUsage, stderr: []string{"--tags", "selects no scenario"}},
+		{name: "operations and tags select nothing", args: []string{"certify", "--client", "sh", "--operations", "skill-credentials", "--tags", "@op:get-networks"},
+			code: ExitUsage, stderr: []string{"--tags \"@op:get-networks\" with --operations skill-credentials selects no scenario"}},
+		{name: "reference adapter, operations and tags select nothing", args: []string{"certify", "--operations", "create-network", "--tags", "@rule:P1"},
+			code: ExitUsage, stderr: []string{"--operations create-network", "selects no scenario"}},
+		{name: "explicitly empty --client", args: []string{"certify", "--client", ""}, code: ExitUsage, stderr: []string{"--client ''", "leave --client out"}},
+		{name: "explicitly empty --client=", args: []string{"certify", "--client="}, code: ExitUsage, stderr: []string{"--client ''"}},
 		{name: "bad tag expression", args: []string{"certify", "--client", "sh", "--tags", "@a,,"}, code: ExitUsage, stderr: []string{"--tags", "is not a tag"}},
 		{name: "comma in --out", args: []string{"certify", "--client", "sh", "--out", filepath.Join(out, "a,b")}, code: ExitUsage, stderr: []string{"--out", "comma"}},
 		{name: "reference adapter, unknown operation", args: []string{"certify", "--operations", "bogus"}, code: ExitUsage, stderr: []string{"--operations", "bogus"}},
 		{name: "a failing adapter: exit 1 and a certificate", args: []string{"certify", "--client", "sh -c 'exit 1' adapter", "--tags", "@rule:P1", "--out", out, "--format", "none"},
 			code: ExitFailed, stdout: []string{"NOT CERTIFIED", "P1", "Certificate:"}, stderr: []string{"NOT CERTIFIED"}},
 		{name: "adapter: unknown operation", args: []string{"adapter", "delete-network"}, stdin: "{}", code: ExitUsage, stderr: []string{"unknown operation"}},
+		{name: "adapter: unknown operation, empty stdin", args: []string{"adapter", "bogus"}, code: ExitUsage, stderr: []string{"unknown operation", "bogus"}},
 		{name: "adapter: skill credentials from the mock", env: mockEnv, args: []string{"adapter", "skill-credentials"},
 			stdin: `{"skillId":"` + contract.MockSkillID + `"}`, code: ExitOK, stdout: []string{"skillMessagingCredentials", contract.MockSkillClientID}},
 		{name: "adapter: unknown skill fails", env: mockEnv, args: []string{"adapter", "skill-credentials"},
@@ -82,7 +85,7 @@ func TestCertifyCommand(t *testing.T) {
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tt.code, stdout, stderr)
 			}
-			if code == ExitUsage && tt.args[0] == "certify" && !tt.started && stdout != "" {
+			if code == ExitUsage && tt.args[0] == "certify" && stdout != "" {
 				t.Errorf("a usage error printed before it was found:\n%s", stdout)
 			}
 			for _, s := range tt.stdout {

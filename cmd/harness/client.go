@@ -38,7 +38,9 @@ func newClientCmd(st *globalState) *cobra.Command {
 		Long: `client calls the services through the harness's reference clients, which retry
 429, 500, 503 and transport errors with full-jitter exponential back-off, honour
 Retry-After, re-authenticate once after a 401 and never retry 400, 403, 404 or 409.
-Output is JSON on stdout; secrets are redacted unless --reveal.
+Output is JSON on stdout; secrets are redacted unless --reveal, which shows
+them in clear under the same field names (token: accessToken, refreshToken,
+tokenType, expiresIn, expiry).
 
 Configuration comes from the environment, overridden by flags:
 ` + envHelp() + `

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func TestClientCommand(t *testing.T) {
 		reveals bool
 	}{
 		{"token", nil, []string{"client", "token"}, ExitOK, []string{`"accessToken": "****`, `"expiresIn": 3600`}, nil, false},
-		{"token vendor revealed", nil, []string{"client", "token", "--as", "vendor", "--reveal"}, ExitOK, []string{`"access_token": "Atza|`}, nil, true},
+		{"token vendor revealed", nil, []string{"client", "token", "--as", "vendor", "--reveal"}, ExitOK, []string{`"accessToken": "Atza|`, `"tokenType": "bearer"`, `"expiresIn": 3600`}, nil, true},
 		{"token bad refresh", nil, []string{"client", "token", "--refresh-token", "Atzr|nobody"}, ExitFailed, []string{`"status": 400`}, []string{"400", "invalid_grant", "1 attempt"}, false},
 		{"create", nil, []string{"client", "create-network", "--json", netJSON}, ExitOK, []string{`"created": true`, `"networkKey": "****`}, nil, false},
 		{"create from file", nil, []string{"client", "create-network", "--json", "@" + file}, ExitOK, []string{`"networkName": "office"`}, nil, false},
@@ -121,6 +122,40 @@ func TestClientCommand(t *testing.T) {
 						t.Errorf("output reveals %q:\n%s\n%s", s, out, errs)
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestClientTokenFieldNames: --reveal changes only whether the secrets are
+// masked, never the field names: the output of `client token` has the same
+// keys with and without it.
+func TestClientTokenFieldNames(t *testing.T) {
+	t.Parallel()
+	env, _, _ := mockEnv(t)
+	keys := func(t *testing.T, args ...string) []string {
+		t.Helper()
+		code, out, errs := runHarness(t, env, args...)
+		if code != ExitOK {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("%v: stdout is not a JSON object: %v: %s", args, err, out)
+		}
+		var ks []string
+		for k := range m {
+			ks = append(ks, k)
+		}
+		slices.Sort(ks)
+		return ks
+	}
+	for _, as := range []string{"customer", "vendor"} {
+		t.Run(as, func(t *testing.T) {
+			masked := keys(t, "client", "token", "--as", as)
+			clear := keys(t, "client", "token", "--as", as, "--reveal")
+			if !slices.Equal(masked, clear) || !slices.Contains(clear, "accessToken") {
+				t.Errorf("keys %v without --reveal, %v with it: want the same, with accessToken", masked, clear)
 			}
 		})
 	}

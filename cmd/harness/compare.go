@@ -32,7 +32,7 @@ func newCompareCmd(st *globalState) *cobra.Command {
 		floor      time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "compare BASELINE CANDIDATE [--threshold 5%] [--alpha 0.01] [--format text|markdown|json]",
+		Use:   "compare BASELINE CANDIDATE [--threshold 5%] [--alpha 0.01] [--format " + reports.JoinFormats(reports.CompareFormats(), "|") + "]",
 		Short: "Compare two load runs (folders or history ids) and flag a significant regression",
 		Long: `compare tells a real change from noise between two load runs, benchstat-style. BASELINE
 and CANDIDATE are run folders (the --out of harness load) or run ids of the history
@@ -55,12 +55,9 @@ different profiles, runs too short for any series to be compared); 3 a run could
 regression found: no verdict on whole runs).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := reports.ParseFormat(format)
+			f, err := reports.ParseCompareFormat(format)
 			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			if f == reports.FormatHTML {
-				return usagef("compare: --format html is not offered: use text, markdown or json")
+				return withCode(ExitUsage, fmt.Errorf("compare: %w", err))
 			}
 			th, err := parseThreshold(threshold)
 			if err != nil {
@@ -135,7 +132,7 @@ regression found: no verdict on whole runs).`,
 	fl.StringVar(&path, "history", "", "history database for run ids (default $XDG_STATE_HOME/harness/history.db)")
 	fl.StringVar(&threshold, "threshold", "5%", "smallest relative change that counts, in percent (the % sign is optional)")
 	fl.Float64Var(&alpha, "alpha", regress.DefaultAlpha, "family-wise significance level (Holm-adjusted across the series)")
-	fl.StringVar(&format, "format", "text", "text, markdown or json")
+	fl.StringVar(&format, "format", string(reports.FormatText), "report format: one of "+reports.JoinFormats(reports.CompareFormats(), ", "))
 	fl.BoolVar(&noHolm, "no-holm", false, "test each series at --alpha on its own (more false alarms)")
 	fl.DurationVar(&floor, "latency-floor", runs.DefaultLatencyFloor, "latency and lag changes smaller than this are not counted (0 for none)")
 	fl.BoolVar(&anyProfile, "any-profile", false, "allow comparing runs of different profiles")

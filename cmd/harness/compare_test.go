@@ -118,7 +118,8 @@ func TestCompareCommand(t *testing.T) {
 		{"bad threshold", []string{base, rerun, "--threshold", "five"}, ExitUsage, nil, []string{"--threshold", "e.g. 5%"}, nil},
 		{"NaN threshold", []string{base, rerun, "--threshold", "NaN%"}, ExitUsage, nil, []string{"--threshold"}, nil},
 		{"bad alpha", []string{base, rerun, "--alpha", "0.9"}, ExitUsage, nil, []string{"--alpha"}, nil},
-		{"html refused", []string{base, rerun, "--format", "html"}, ExitUsage, nil, []string{"text, markdown or json"}, nil},
+		{"html refused", []string{base, rerun, "--format", "html"}, ExitUsage, nil, []string{`--format "html"`, "one of text, markdown, json"}, nil},
+		{"unknown format lists only the offered ones", []string{base, rerun, "--format", "xml"}, ExitUsage, nil, []string{`--format "xml"`, "one of text, markdown, json"}, nil},
 		{"one argument", []string{base}, ExitUsage, nil, []string{"2 arg"}, nil},
 	}
 	for _, tc := range tests {
@@ -188,6 +189,71 @@ func TestCompareJSON(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no get p50 result in %s", out)
+	}
+}
+
+// TestCompareSmallSamples: runs of a few intervals (a 6 s smoke run has 4
+// to 7 per operation) compare: the JSON always encodes, with the medians'
+// intervals (99 % needs 8 samples) absent rather than ±Inf, no sign is
+// doubled and each warning is printed once. (A series with too few samples
+// for the change's interval is covered in reports' TestCompareDegenerate;
+// here every series has as many, and "too short to compare" is exit 2.)
+func TestCompareSmallSamples(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		n    int
+	}{{"five intervals", 5}, {"seven intervals", 7}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			base := writeSavedRun(t, savedRun{profile: "smoke", p50: 0.001, n: tc.n, seed: 11})
+			cand := writeSavedRun(t, savedRun{profile: "smoke", p50: 0.001, n: tc.n, seed: 12})
+			code, out, errs := runHarness(t, nil, "compare", base, cand, "--format", "json")
+			if code != ExitOK {
+				t.Fatalf("json: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+			}
+			var doc struct {
+				Results []struct {
+					Metric           string
+					ShiftLo, ShiftHi *float64
+					Baseline         struct{ Lo, Hi *float64 }
+					Warnings         []string
+				} `json:"results"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Results) == 0 {
+				t.Fatalf("not a JSON comparison (%v):\n%s", err, out)
+			}
+			for _, r := range doc.Results {
+				if r.Baseline.Lo != nil || r.Baseline.Hi != nil {
+					t.Errorf("%s: a median interval from %d samples at 99 %%: %v %v, want none", r.Metric, tc.n, *r.Baseline.Lo, *r.Baseline.Hi)
+				}
+				if r.ShiftLo == nil || r.ShiftHi == nil {
+					t.Errorf("%s: no shift interval from %d and %d samples", r.Metric, tc.n, tc.n)
+				}
+			}
+			code, out, errs = runHarness(t, nil, "compare", base, cand)
+			if code != ExitOK {
+				t.Fatalf("text: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+			}
+			for _, bad := range []string{"+-", "Inf", "NaN", "∞"} {
+				if strings.Contains(out, bad) {
+					t.Errorf("text has %q:\n%s", bad, out)
+				}
+			}
+			seen := map[string]bool{}
+			for _, line := range strings.Split(out, "\n") {
+				if strings.HasPrefix(line, "warning:") {
+					if seen[line] {
+						t.Errorf("warning printed twice: %s", line)
+					}
+					seen[line] = true
+				}
+			}
+			if !seen["warning: all p50: baseline and candidate: need >= 8 samples for confidence interval at level 0.99"] {
+				t.Errorf("the small-sample warning is not given once for both runs:\n%s", out)
+			}
+		})
 	}
 }
 

@@ -84,6 +84,9 @@ interrupted (Ctrl-C): with --out the files are still written, marked interrupted
 				// Harmless, but say so: these guard real targets.
 				fmt.Fprintln(cmd.ErrOrStderr(), "harness conform: --allow-writes, --rate and --max-requests apply to --target real only")
 			}
+			if err := hist.check("conform", st); err != nil {
+				return err
+			}
 			if out != "" {
 				if err := claimOut(&out, "", "", "conform", overwrite); err != nil {
 					return err

@@ -37,6 +37,31 @@ func (h *historyFlags) addRecordFlags(f *pflag.FlagSet) {
 	f.BoolVar(&h.record, "record", false, "record the finished run in the default history ($XDG_STATE_HOME/harness/history.db)")
 }
 
+// check refuses, before the run starts and creating nothing, a --history
+// (or the default history of --record) that cannot be a history database
+// (history.Check): a usage error naming the flag, so a run is never carried
+// out only to have its recording refused at the end.
+func (h *historyFlags) check(command string, st *globalState) error {
+	if h.path == "" && !h.record {
+		return nil
+	}
+	path, flag := h.path, "--history "+h.path
+	if path == "" {
+		p, err := history.DefaultPath(st.LookupEnv)
+		if err != nil {
+			return withCode(ExitUsage, fmt.Errorf("%s: --record: %w", command, err))
+		}
+		path, flag = p, "--record (history "+p+")"
+	}
+	if err := history.Check(path); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return withCode(ExitRuntime, fmt.Errorf("%s: %s: %w", command, flag, err))
+		}
+		return withCode(ExitUsage, fmt.Errorf("%s: %s: %w", command, flag, err))
+	}
+	return nil
+}
+
 // recordRun records the finished run in folder dir when --history or
 // --record was given, and says so on w. A partial or damaged run is not
 // recorded (the history feeds change-point detection); that is said on w
@@ -158,8 +183,9 @@ revision, host, harness version), summary and per-interval samples.
 Metrics: p50, p90, p99, lag_p99 (seconds), achieved_rate (per second), error_ratio,
 throttled_ratio (fractions of the hits sent). Operations: a contract operation or "all".
 
-Exit codes: 0 done (also when no change point is found); 2 bad usage, no such run or
-database; 3 the database could not be read or written; 4 record: the run is partial or damaged.`,
+Exit codes: 0 done (--detect: also when no change point is found in enough runs); 2 bad
+usage, no such run or database; 3 the database could not be read or written; 4 record: the
+run is partial or damaged; --detect: too few runs (under six) to find any change point, so no verdict.`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := reports.ParseFormat(format)
@@ -297,10 +323,19 @@ func historyDetect(ctx context.Context, st *globalState, w io.Writer, f reports.
 	if err != nil {
 		return withCode(ExitRuntime, fmt.Errorf("history --detect: %w", err))
 	}
-	note := ""
-	if len(pts) < 2*changepoint.DefaultMinSize {
-		note = fmt.Sprintf("%d runs are too few to find a change point: it takes at least %d on each side", len(pts), changepoint.DefaultMinSize)
+	note, tooFew := "", len(pts) < 2*changepoint.DefaultMinSize
+	if tooFew {
+		note = fmt.Sprintf("%d runs are too few to find a change point: it takes at least %d on each side (%d in all)",
+			len(pts), changepoint.DefaultMinSize, 2*changepoint.DefaultMinSize)
 	}
-	return reports.WriteDetection(w, f, reports.Detection{Database: store.Path(), Metric: metric, Operation: operation, Profile: profile,
-		Points: pts, Changes: cps, Significance: changepoint.DefaultSignificance, Note: note})
+	noVerdict := tooFew && len(cps) == 0
+	if err := reports.WriteDetection(w, f, reports.Detection{Database: store.Path(), Metric: metric, Operation: operation, Profile: profile,
+		Points: pts, Changes: cps, Significance: changepoint.DefaultSignificance, Note: note, NoVerdict: noVerdict}); err != nil {
+		return withCode(ExitRuntime, err)
+	}
+	if noVerdict {
+		// Finding nothing in too few runs says nothing: not a pass (exit 0).
+		return withCode(ExitPartial, fmt.Errorf("history --detect: not enough runs: no verdict (%s)", note))
+	}
+	return nil
 }

@@ -233,10 +233,19 @@ func TestHistoryDetect(t *testing.T) {
 		t.Errorf("detect markdown: exit %d\n%s", code, out)
 	}
 
-	few, _ := syntheticHistory(t, 4, func(int) float64 { return 0.050 })
-	code, out, _ = runHarness(t, nil, "history", "--detect", "--history", few)
-	if code != ExitOK || !strings.Contains(out, "too few") || !strings.Contains(out, "no change point") {
-		t.Errorf("4 runs: exit %d\n%s", code, out)
+	// Too few runs to find any change point: no verdict (exit 4), never
+	// "no change point" with exit 0.
+	for _, n := range []int{2, 5} {
+		few, _ := syntheticHistory(t, n, func(int) float64 { return 0.050 })
+		code, out, errs = runHarness(t, nil, "history", "--detect", "--history", few)
+		if code != ExitPartial || !strings.Contains(out, "too few") || !strings.Contains(out, "not enough runs: no verdict") ||
+			strings.Contains(out, "no change point") || !strings.Contains(errs, "no verdict") {
+			t.Errorf("%d runs: exit %d, want 4 with no verdict\nstdout: %s\nstderr: %s", n, code, out, errs)
+		}
+		code, out, _ = runHarness(t, nil, "history", "--detect", "--history", few, "--format", "json")
+		if code != ExitPartial || !strings.Contains(out, `"noVerdict": true`) {
+			t.Errorf("%d runs, json: exit %d, want 4 with noVerdict\n%s", n, code, out)
+		}
 	}
 
 	flat, _ := syntheticHistory(t, 30, func(int) float64 { return 0.050 })

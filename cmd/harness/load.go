@@ -77,18 +77,27 @@ Exit codes: 0 all thresholds met; 1 a threshold failed; 2 bad usage or profile;
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			opt := loadgen.Options{
+				Profile: prof, ProfileFile: profilePath, ProfileRaw: raw,
+				Rate: rate, Duration: duration, AllowReal: allowReal, MaxRate: maxRate, Getenv: st.Getenv, MetricsAddr: metricsAddr,
+				Shard: shard, StartAt: startAt, ReserveMemory: st.reserveMemory,
+			}
+			// Every option and the history are checked before the run's
+			// folder is claimed or anything is printed or started.
+			if err := opt.Check(); err != nil {
+				return withCode(ExitUsage, fmt.Errorf("load: %w", err))
+			}
+			if err := hist.check("load", st); err != nil {
+				return err
+			}
 			if err := claimOut(&out, "runs", prof.Name, "load", overwrite); err != nil {
 				return err
 			}
 			stderr := cmd.ErrOrStderr()
 			fmt.Fprintf(stderr, "load: profile %s, results in %s\n", profilePath, out)
 			pr := newProgressUI(stderr)
-			sum, err := loadgen.Run(cmd.Context(), loadgen.Options{
-				Profile: prof, ProfileFile: profilePath, ProfileRaw: raw, OutDir: out,
-				Rate: rate, Duration: duration, AllowReal: allowReal, MaxRate: maxRate, Getenv: st.Getenv, MetricsAddr: metricsAddr,
-				OnProgress: pr.update, ProgressEvery: pr.every, Shard: shard, StartAt: startAt,
-				ReserveMemory: st.reserveMemory,
-			})
+			opt.OutDir, opt.OnProgress, opt.ProgressEvery = out, pr.update, pr.every
+			sum, err := loadgen.Run(cmd.Context(), opt)
 			pr.stop()
 			if err != nil {
 				var ue *loadgen.UsageError
@@ -178,7 +187,7 @@ func writeRunReports(dir string, render func(io.Writer, reports.Format) error) e
 // whatever its thresholds say, 1 for a failed threshold, else 0.
 func loadVerdict(sum *loadgen.Summary, live bool) error {
 	failed := ""
-	if !sum.Pass {
+	if !sum.ThresholdsMet {
 		failed = "; on the data read, thresholds failed: " + strings.Join(sum.Failed(), ", ")
 	}
 	switch {
@@ -188,7 +197,7 @@ func loadVerdict(sum *loadgen.Summary, live bool) error {
 		return withCode(ExitPartial, fmt.Errorf("the run's data is damaged (%s), so this is no verdict on the run%s", strings.Join(sum.Damage, "; "), failed))
 	case sum.Partial || sum.Interrupted:
 		return withCode(ExitPartial, fmt.Errorf("the run is partial (it did not finish, or a file is missing or cut short: see the notes), so this is no verdict on the whole run%s", failed))
-	case !sum.Pass:
+	case !sum.ThresholdsMet:
 		return withCode(ExitFailed, fmt.Errorf("thresholds failed: %s", strings.Join(sum.Failed(), ", ")))
 	}
 	return nil

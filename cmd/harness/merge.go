@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/alexa-harness/harness/internal/merge"
+	"github.com/alexa-harness/harness/internal/rundir"
 )
 
 // newMergeCmd is "harness merge DIR... --out DIR": one run from N shards.
@@ -38,10 +39,27 @@ failed, 4 partial or damaged); 2 the shards were refused; 3 the merge could not 
 			if out == "" {
 				return usagef("merge: --out DIR is required (a new or empty folder for the merged run)")
 			}
-			if err := claimOut(&out, "runs", "merged", "merge", overwrite); err != nil {
+			// The shards are checked before --out is claimed: a refused
+			// merge leaves no folder behind.
+			in, err := merge.Check(args)
+			if err != nil {
+				var ie *merge.InputError
+				if errors.As(err, &ie) {
+					return withCode(ExitUsage, err)
+				}
+				return withCode(ExitRuntime, err)
+			}
+			for _, d := range in.Dirs() {
+				if inside, err := rundir.Contains(d, out); err != nil {
+					return withCode(ExitRuntime, fmt.Errorf("merge: --out %s: %w", out, err))
+				} else if inside {
+					return usagef("merge: --out %s is inside the shard folder %s: give a folder outside every shard", out, d)
+				}
+			}
+			if err := claimDir(out, "merge", overwrite); err != nil {
 				return err
 			}
-			sum, err := merge.Merge(args, out)
+			sum, err := in.Write(out)
 			if err != nil {
 				var ie *merge.InputError
 				if errors.As(err, &ie) {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -62,9 +65,28 @@ func TestShardFlagsAndMerge(t *testing.T) {
 	if rcode != code || !strings.Contains(rout, "Result: PASS") || !strings.Contains(rout, "merged from 2 shards") {
 		t.Errorf("report of the merged run: exit %d (merge %d)\n%s\n%s", rcode, code, rout, rerrs)
 	}
-	code, _, errs = runHarness(t, nil, "merge", shards[0], "--out", filepath.Join(dir, "half"))
-	if code != ExitUsage || !strings.Contains(errs, "shard 1/2 missing") {
-		t.Errorf("merge of one shard of two: exit %d, want 2 naming shard 1/2\n%s", code, errs)
+	// A refused merge claims no folder: the retry says the same, and a
+	// merge into a folder holding a run is refused with advice that fits
+	// merge (--out is required: no "leave it out").
+	half := filepath.Join(dir, "half")
+	for try := 1; try <= 2; try++ {
+		code, _, errs = runHarness(t, nil, "merge", shards[0], "--out", half)
+		if code != ExitUsage || !strings.Contains(errs, "shard 1/2 missing") {
+			t.Errorf("merge of one shard of two (try %d): exit %d, want 2 naming shard 1/2\n%s", try, code, errs)
+		}
+		if _, err := os.Lstat(half); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("merge of one shard of two (try %d) created %s (%v)", try, half, err)
+		}
+	}
+	before := snapshotTree(t, merged)
+	code, _, errs = runHarness(t, nil, append(append([]string{"merge"}, shards...), "--out", merged)...)
+	if code != ExitUsage || !strings.Contains(errs, "holds an earlier run") || !strings.Contains(errs, "--overwrite") || strings.Contains(errs, "leave") {
+		t.Errorf("merge into a folder holding a run: exit %d, want 2 with advice for merge\n%s", code, errs)
+	}
+	assertTreeUnchanged(t, merged, before)
+	code, _, errs = runHarness(t, nil, "merge", shards[0], shards[1], "--out", filepath.Join(shards[0], "m"))
+	if code != ExitUsage || !strings.Contains(errs, "inside the shard folder") {
+		t.Errorf("merge into a shard's folder: exit %d, want 2\n%s", code, errs)
 	}
 	code, _, errs = runHarness(t, nil, "merge", shards[0], shards[1])
 	if code != ExitUsage || !strings.Contains(errs, "--out DIR is required") {

@@ -15,6 +15,7 @@ import (
 	"github.com/alexa-harness/harness/internal/conform"
 	"github.com/alexa-harness/harness/internal/history"
 	"github.com/alexa-harness/harness/internal/loadgen"
+	"github.com/alexa-harness/harness/internal/rundir"
 	"github.com/alexa-harness/harness/internal/runs"
 	"github.com/alexa-harness/harness/internal/userfile"
 	"github.com/alexa-harness/harness/reports"
@@ -38,7 +39,8 @@ Every file is checked: results.bin is decoded to its end and its record count
 compared with summary.json's, every line of attempts.jsonl and journal.jsonl is
 parsed (damaged lines are named by number, never skipped silently), and a missing,
 corrupt or foreign file is named. A run whose data is damaged or partial gets no
-plain verdict: it exits 4.
+plain verdict: it exits 4. --output must lie outside DIR: the run's folder holds
+only the run's own files, and is never written by report.
 
 Exit codes: 0 the run met its thresholds (conform: passed); 1 a threshold (a scenario)
 failed (conform: or a documented pair is not covered); 2 DIR is not a run, or a bad flag; 3 DIR could not be read or --output written;
@@ -55,6 +57,18 @@ scenarios are counted apart from the skipped ones).`,
 				return withCode(ExitUsage, fmt.Errorf("report: %w", err))
 			}
 			dir := args[0]
+			// A run folder belongs to its run: a report written into it
+			// could overwrite (and so wreck) one of the run's files.
+			if output != "" {
+				inside, err := rundir.Contains(dir, output)
+				if err != nil {
+					return withCode(ExitRuntime, fmt.Errorf("report: --output %s: %w", output, err))
+				}
+				if inside {
+					return usagef("report: --output %s is inside the run folder %s, whose files are the run's: write the report outside it (e.g. -o %s)",
+						output, dir, filepath.Base(filepath.Clean(dir))+"-"+filepath.Base(output))
+				}
+			}
 			var buf bytes.Buffer
 			verdict, err := renderSaved(&buf, f, dir, time.Now())
 			if err != nil {

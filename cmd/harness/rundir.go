@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"path/filepath"
 	"time"
 
 	"github.com/alexa-harness/harness/internal/rundir"
@@ -25,7 +26,18 @@ func claimOut(out *string, parent, name, command string, overwrite bool) error {
 		*out = dir
 		return nil
 	}
-	err := rundir.Claim(*out, command, overwrite, now)
+	without := "leave --out out to run without writing files"
+	if parent != "" {
+		without = "leave --out out for a fresh timestamped folder under " + parent + string(filepath.Separator)
+	}
+	return claimDir(*out, command, overwrite, rundir.Without(without))
+}
+
+// claimDir claims the folder dir the user named for a run of command
+// (rundir.Claim with opts): a folder the run may not use is a usage error
+// (exit 2), before anything starts.
+func claimDir(dir, command string, overwrite bool, opts ...rundir.ClaimOption) error {
+	err := rundir.Claim(dir, command, overwrite, time.Now(), opts...)
 	switch {
 	case errors.Is(err, rundir.ErrNotEmpty), errors.Is(err, rundir.ErrNotRun):
 		return usagef("%s: --out %w", command, err)

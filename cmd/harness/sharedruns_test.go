@@ -61,6 +61,7 @@ func TestSharedRuns(t *testing.T) {
 		{"record flags", testRunRecordFlags},
 		{"damaged load runs", testReportDamagedRuns},
 		{"reused out folder", testReusedOutFolder},
+		{"report output inside the run", testReportOutputInsideRun},
 		{"conform mock", testConformCmdMock},
 		{"conform junit", testConformCmdJUnit},
 	} {

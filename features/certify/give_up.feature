@@ -11,20 +11,28 @@ Feature: Your client gives up after a bounded number of attempts
     Then the back-off rules hold
     And the client exits non-zero
 
-    @op:get-networks @rule:C3 @rule:C6
-    Examples: get
+    @op:get-networks @status:429 @rule:C3 @rule:C6
+    Examples: get 429
       | operation    | status |
       | get-networks | 429    |
+
+    @op:get-networks @status:500 @rule:C3 @rule:C6
+    Examples: get 500
+      | operation    | status |
       | get-networks | 500    |
+
+    @op:get-networks @status:503 @rule:C3 @rule:C6
+    Examples: get 503
+      | operation    | status |
       | get-networks | 503    |
 
-    @op:skill-credentials @rule:C3 @rule:C6
-    Examples: credentials
+    @op:skill-credentials @status:503 @rule:C3 @rule:C6
+    Examples: credentials 503
       | operation         | status |
       | skill-credentials | 503    |
 
-    @op:create-network @rule:C3 @rule:C6
-    Examples: create
+    @op:create-network @status:500 @rule:C3 @rule:C6
+    Examples: create 500
       | operation      | status |
       | create-network | 500    |
 
@@ -42,12 +50,12 @@ Feature: Your client gives up after a bounded number of attempts
     And the back-off rules hold
     And every call exits non-zero
 
-    @op:get-networks @rule:C4
+    @op:get-networks @status:503 @rule:C4
     Examples: get
       | operation    |
       | get-networks |
 
-    @op:skill-credentials @rule:C4
+    @op:skill-credentials @status:503 @rule:C4
     Examples: credentials
       | operation         |
       | skill-credentials |

@@ -3,7 +3,7 @@ Feature: Your client follows every page
   missing, none twice (rule P1), each page asked for once with the nextToken
   of the previous answer sent back unchanged (P2).
 
-  @op:get-networks @rule:P1 @rule:P2
+  @op:get-networks @status:200 @rule:P1 @rule:P2
   Scenario: 23 networks across pages of 10 come back complete
     Given the customer has 23 Thread networks
     When the client runs get-networks with maxResults 10
@@ -11,7 +11,7 @@ Feature: Your client follows every page
     And every page was asked for once, with the nextToken sent back unchanged
     And the client exits 0 with the service's answer
 
-  @op:get-networks @rule:P1 @rule:P2
+  @op:get-networks @status:200 @rule:P1 @rule:P2
   Scenario: 23 networks with the service's default page size come back complete
     Given the customer has 23 Thread networks
     When the client runs get-networks

@@ -38,7 +38,7 @@ Feature: Your client uses its access token and refreshes it once
     And the back-off rules hold
     And the client exits non-zero
 
-  @op:skill-credentials @status:401 @rule:T3
+  @op:skill-credentials @status:401 @status:400 @rule:T3
   Scenario: A refresh refused with invalid_grant ends the call
     Given the client is given an expired access token
     And the client's refresh token has been revoked
@@ -47,7 +47,7 @@ Feature: Your client uses its access token and refreshes it once
     And the service saw at most 1 skill-credentials request
     And the client exits non-zero
 
-  @op:get-networks @rule:T2
+  @op:get-networks @status:200 @rule:T2
   Scenario: A valid access token: no call to Login with Amazon over several calls
     When the client runs get-networks 3 times in a row
     Then the client did not call Login with Amazon
@@ -61,8 +61,12 @@ Feature: Your client uses its access token and refreshes it once
     And the back-off rules hold
     And the client exits 0 with the service's answer
 
-    @op:skill-credentials @rule:C7
-    Examples:
+    @op:skill-credentials @status:429 @rule:C7
+    Examples: LWA 429
       | status |
       | 429    |
+
+    @op:skill-credentials @status:503 @rule:C7
+    Examples: LWA 503
+      | status |
       | 503    |

@@ -144,8 +144,9 @@ type Call struct {
 	Env map[string]string
 	// Timeout is the time limit of the invocation (0 = DefaultCallTimeout).
 	Timeout time.Duration
-	// Secrets are masked in the stderr kept (redact.Scrub, which also masks
-	// anything that looks like an LWA token).
+	// Secrets are masked in the stderr kept (redact.Scrub: in clear and in
+	// base64, and anything that looks like an LWA token or an HTTP Basic
+	// credential).
 	Secrets []string
 	// MaxStdout and MaxStderr bound the output kept (0 = the defaults);
 	// the rest is read and dropped, and the outcome says so.

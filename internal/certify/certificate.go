@@ -222,8 +222,8 @@ func (r *Result) WriteSummary(w io.Writer) error {
 			state = "FAIL"
 		case rs.Passed == 0 && rs.Other == 0:
 			state = "not graded"
-		case rs.Other > 0 && rs.Passed == 0:
-			state = "not enough evidence"
+		case rs.Other > 0:
+			state = "NOT ENOUGH EVIDENCE"
 		}
 		fmt.Fprintf(&b, "  %-3s %-55s %-10s %d passed, %d failed\n", rs.ID, rs.Title, state, rs.Passed, rs.Failed)
 	}

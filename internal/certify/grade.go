@@ -104,12 +104,28 @@ type Attempt struct {
 
 // RuleSummary is one rule over the whole run.
 type RuleSummary struct {
-	ID       string   `json:"id"`
-	Title    string   `json:"title"`
-	Passed   int      `json:"passed"`
-	Failed   int      `json:"failed"`
-	Other    int      `json:"notEnoughEvidence,omitempty"`
+	ID     string `json:"id"`
+	Title  string `json:"title"`
+	Passed int    `json:"passed"`
+	Failed int    `json:"failed"`
+	Other  int    `json:"notEnoughEvidence,omitempty"`
+	// FailedIn names the scenarios where the rule failed or had not
+	// enough evidence: either fails certification (docs/certify.md).
 	FailedIn []string `json:"failedScenarios,omitempty"`
+}
+
+// FailsCertification says whether the rule failed certification: it
+// failed in a scenario, or a scenario had not enough evidence to grade it
+// (docs/certify.md: that also fails certification).
+func (rs RuleSummary) FailsCertification() bool { return rs.Failed > 0 || rs.Other > 0 }
+
+// Label is the rule's id as the verdict lists a failed rule: "C4 (not
+// enough evidence)" when it never failed outright but lacked evidence.
+func (rs RuleSummary) Label() string {
+	if rs.Failed == 0 && rs.Other > 0 {
+		return rs.ID + " (not enough evidence)"
+	}
+	return rs.ID
 }
 
 // summarise builds the per-rule summary from the scenarios' checks.
@@ -138,6 +154,9 @@ func summarise(scen []ScenarioResult) []RuleSummary {
 				}
 			default:
 				out[i].Other++
+				if !slices.Contains(out[i].FailedIn, s.Name) {
+					out[i].FailedIn = append(out[i].FailedIn, s.Name)
+				}
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -71,6 +72,9 @@ func RunReferenceAdapter(ctx context.Context, op string, stdin io.Reader, stdout
 	fail := func(code int, format string, args ...any) int {
 		fmt.Fprintf(stderr, "adapter: "+format+"\n", args...)
 		return code
+	}
+	if !slices.Contains(Operations(), op) { // before stdin: the first mistake is the operation
+		return fail(AdapterUsage, "unknown operation %q: use one of %s", op, strings.Join(Operations(), ", "))
 	}
 	if getenv == nil {
 		return fail(AdapterUsage, "no environment given")

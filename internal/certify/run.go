@@ -194,8 +194,8 @@ func (r *Result) Verdict() string {
 	}
 	var failedRules []string
 	for _, rs := range r.Rules {
-		if rs.Failed > 0 {
-			failedRules = append(failedRules, rs.ID)
+		if rs.FailsCertification() {
+			failedRules = append(failedRules, rs.Label())
 		}
 	}
 	out := fmt.Sprintf("%s: %d passed, %d failed, %d skipped", v, p, f, s)
@@ -243,9 +243,6 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		return nil, fmt.Errorf("%w: godog could not run the scenarios (exit %d): check the tag expression %q", ErrOptions, code, opt.Tags)
 	}
 	got := r.results()
-	if opt.Tags != "" && len(got) == 0 && ctx.Err() == nil {
-		return nil, fmt.Errorf("%w: --tags %q selects no scenario", ErrOptions, opt.Tags)
-	}
 	res := &Result{
 		Adapter: opt.Adapter.String(), Description: opt.Description, Operations: opt.Operations, Tags: opt.Tags,
 		MaxAttempts: opt.MaxAttempts, CallTimeout: opt.CallTimeout, Started: start,
@@ -273,7 +270,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 
 // CheckOptions checks opt as Run does, without touching anything (no
 // folder is created, nothing runs): a caller checks its user's input with
-// it before it prints or starts anything. The error wraps ErrOptions.
+// it before it prints or starts anything. It parses the scenarios'
+// catalog to refuse a selection (--operations × --tags) that would run no
+// scenario. The error wraps ErrOptions, or ErrCouldNotRun when the
+// scenarios cannot be read.
 func CheckOptions(opt Options) error {
 	if len(opt.Adapter.Argv) == 0 {
 		return fmt.Errorf("%w: %s: no adapter command", ErrOptions, flag)
@@ -304,7 +304,57 @@ func CheckOptions(opt Options) error {
 	if strings.Contains(opt.OutDir, ",") {
 		return fmt.Errorf("%w: --out %q: a comma is not allowed in the path (godog separates formats with commas)", ErrOptions, opt.OutDir)
 	}
-	return nil
+	return checkSelection(opt)
+}
+
+// checkSelection refuses a selection (--operations × --tags) that would
+// run no scenario: every scenario it selects would be skipped, which is a
+// usage error, not a certification with nothing in it. A feature set that
+// cannot be read is ErrCouldNotRun.
+func checkSelection(opt Options) error {
+	fsys := opt.FS
+	if fsys == nil {
+		fsys = certfeatures.FS()
+	}
+	catalog, err := conform.Catalog(fsys)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrCouldNotRun, err)
+	}
+	ops := opt.Operations
+	if len(ops) == 0 {
+		ops = Operations()
+	}
+	selected, runnable := 0, 0
+	for _, s := range catalog {
+		if !conform.Selects(opt.Tags, s.Tags) {
+			continue
+		}
+		selected++
+		if unsupportedOp(s.Tags, ops) == "" {
+			runnable++
+		}
+	}
+	switch {
+	case runnable > 0:
+		return nil
+	case selected == 0:
+		return fmt.Errorf("%w: --tags %q selects no scenario: see the tags in docs/certify.md (e.g. @rule:C1, @op:get-networks, @status:503)", ErrOptions, opt.Tags)
+	case opt.Tags == "":
+		return fmt.Errorf("%w: --operations %s selects no scenario: every scenario calls another operation", ErrOptions, strings.Join(ops, ","))
+	default:
+		return fmt.Errorf("%w: --tags %q with --operations %s selects no scenario: the %d scenarios the tags select all call an operation the adapter does not implement; widen --operations or choose other --tags", ErrOptions, opt.Tags, strings.Join(ops, ","), selected)
+	}
+}
+
+// unsupportedOp returns the first @op: operation of a scenario's tags that
+// is not among ops ("" when the adapter implements all of them).
+func unsupportedOp(tags, ops []string) string {
+	for _, op := range scenarioOps(tags) {
+		if !slices.Contains(ops, op) {
+			return op
+		}
+	}
+	return ""
 }
 
 // withDefaults checks opt (CheckOptions), fills its zero fields and

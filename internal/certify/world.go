@@ -458,15 +458,21 @@ func (w *world) call(ctx context.Context, op string, maxResults int, fresh bool)
 		Operation: op, Input: w.input(op, maxResults), Env: env, Timeout: w.r.opt.CallTimeout,
 		Secrets: w.r.secretList(),
 	})
+	cw := &callWindow{op: op, maxResults: maxResults, exit: o.ExitCode, timedOut: o.TimedOut, killed: o.Killed,
+		started: o.Started, ended: o.Ended, stdout: o.Stdout, stderr: o.Stderr,
+		stdoutTruncated: o.StdoutTruncated, stderrTruncated: o.StderrTruncated}
 	if err != nil {
 		if ctx.Err() != nil {
+			if !o.Started.IsZero() {
+				// Interrupted in flight: keep what it wrote until then.
+				w.mu.Lock()
+				w.calls = append(w.calls, cw)
+				w.mu.Unlock()
+			}
 			return nil, contextDone(ctx)
 		}
 		return nil, w.couldNotRun("run the adapter: %v", err)
 	}
-	cw := &callWindow{op: op, maxResults: maxResults, exit: o.ExitCode, timedOut: o.TimedOut, killed: o.Killed,
-		started: o.Started, ended: o.Ended, stdout: o.Stdout, stderr: o.Stderr,
-		stdoutTruncated: o.StdoutTruncated, stderrTruncated: o.StderrTruncated}
 	if fresh {
 		cw.clients = clients
 	}

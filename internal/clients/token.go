@@ -32,13 +32,15 @@ type Token struct {
 	Expiry       time.Time     `json:"expiry"`
 }
 
-// TokenWire is Token with its secrets in clear, in LWA's own field names.
-// Build it only to print at the user's explicit request (--reveal).
+// TokenWire is Token with its secrets in clear, in Token's own field names
+// (only the masking differs, so a script reads the same keys with and
+// without --reveal; it is not LWA's answer, which has no expiry). Build it
+// only to print at the user's explicit request (--reveal).
 type TokenWire struct {
-	AccessToken  string    `json:"access_token"`
-	RefreshToken string    `json:"refresh_token,omitempty"`
-	TokenType    string    `json:"token_type"`
-	ExpiresIn    int64     `json:"expires_in"`
+	AccessToken  string    `json:"accessToken"`
+	RefreshToken string    `json:"refreshToken,omitempty"`
+	TokenType    string    `json:"tokenType"`
+	ExpiresIn    int64     `json:"expiresIn"`
 	Expiry       time.Time `json:"expiry"`
 }
 

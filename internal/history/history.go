@@ -160,20 +160,38 @@ CREATE TABLE IF NOT EXISTS samples (
 CREATE INDEX IF NOT EXISTS samples_series ON samples (run_id, operation, metric);
 `
 
-// Open opens (creating if needed, with its parent directory) the history
-// database at path, creates or checks the schema and turns on WAL.
-func Open(ctx context.Context, path string) (*Store, error) {
+// Check checks, creating and changing nothing, that path can be a history
+// database: a usable path, and either missing, empty or an SQLite file (Open
+// checks the same first). A command that records its run at the end calls
+// it before the run starts, so a wrong --history is refused up front.
+func Check(path string) error {
+	_, err := checkPath(path)
+	return err
+}
+
+// checkPath is Check, returning the absolute path.
+func checkPath(path string) (string, error) {
 	if path == "" {
-		return nil, errors.New("history: empty database path: pass --history FILE")
+		return "", errors.New("history: empty database path: pass --history FILE")
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("history: database path %q: %w", path, err)
+		return "", fmt.Errorf("history: database path %q: %w", path, err)
 	}
 	if strings.ContainsRune(abs, '?') {
-		return nil, fmt.Errorf("history: database path %q contains '?': choose a path without it", path)
+		return "", fmt.Errorf("history: database path %q contains '?': choose a path without it", path)
 	}
 	if err := checkHeader(abs); err != nil {
+		return "", err
+	}
+	return abs, nil
+}
+
+// Open opens (creating if needed, with its parent directory) the history
+// database at path, creates or checks the schema and turns on WAL.
+func Open(ctx context.Context, path string) (*Store, error) {
+	abs, err := checkPath(path)
+	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {

@@ -31,7 +31,8 @@ func Plural(n int, noun string) string {
 
 // Number rounds v to the digits that matter: integers from 100 up (with
 // separators: 4880.6 → "4,881"), one decimal from 1 up ("23.7"), two
-// significant digits below 1 ("0.042"), and "0" for zero. NaN and the
+// significant digits below 1 ("0.042"), three significant digits from 1e15
+// up ("1e+300"), and "0" for zero. NaN and the
 // infinities read "n/a", "∞" and "-∞" (a figure is never NaN by design;
 // this keeps a bug from printing "NaN%").
 func Number(v float64) string {
@@ -47,6 +48,8 @@ func Number(v float64) string {
 	}
 	a := math.Abs(v)
 	switch {
+	case a >= 1e15: // beyond int64's exact integers: no separators, three digits
+		return strconv.FormatFloat(v, 'g', 3, 64)
 	case a >= 100:
 		return humanize.Comma(int64(math.Round(v)))
 	case a >= 1:
@@ -60,6 +63,21 @@ func Rate(perSecond float64) string { return Number(perSecond) + "/s" }
 
 // Percent is a ratio as a percentage: 0.2371 → "23.7 %", 0.00012 → "0.012 %".
 func Percent(ratio float64) string { return Number(ratio*100) + " %" }
+
+// Signed is v with its sign always written: "+" and format(|v|) for v ≥ 0
+// (negative zero included, so a −0 never reads "+-0"), "−" (U+2212, the
+// minus sign) and format(|v|) below zero. NaN reads "n/a". It is the one
+// owner of signed figures (a change "+23.7 %", "−1.2 ms"): format formats a
+// magnitude and never sees a negative number.
+func Signed(v float64, format func(float64) string) string {
+	switch {
+	case math.IsNaN(v):
+		return "n/a"
+	case v < 0:
+		return "−" + format(-v)
+	}
+	return "+" + format(math.Abs(v))
+}
 
 // trimZeros drops a trailing ".0": "5.0" → "5".
 func trimZeros(s string) string {

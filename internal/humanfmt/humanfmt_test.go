@@ -35,6 +35,15 @@ func TestFormats(t *testing.T) {
 		{"milliseconds", Duration(23456789 * time.Nanosecond), "23.5ms"},
 		{"microseconds", Duration(8984 * time.Nanosecond), "8.98µs"},
 		{"minutes", Duration(62345 * time.Millisecond), "1m2s"},
+		{"huge", Number(1e300), "1e+300"},
+		{"huge negative", Number(-9.5e18), "-9.5e+18"},
+		{"largest with separators", Number(999999999999999), "999,999,999,999,999"},
+		{"signed positive", Signed(0.237, Percent), "+23.7 %"},
+		{"signed negative", Signed(-0.237, Percent), "−23.7 %"},
+		{"signed zero", Signed(0, Percent), "+0 %"},
+		{"signed negative zero", Signed(math.Copysign(0, -1), Percent), "+0 %"},
+		{"signed NaN", Signed(math.NaN(), Percent), "n/a"},
+		{"signed negative rate", Signed(-4880.6, Rate), "−4,881/s"},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: got %q, want %q", c.name, c.got, c.want)

@@ -86,6 +86,20 @@ func metricsListenAddr(addr string) (string, error) {
 	return net.JoinHostPort(host, port), nil
 }
 
+// checkListen refuses, before the run starts, a --metrics-addr the run
+// could not serve on (an address that is not this machine's, a port that is
+// taken or privileged) by a trial listen, closed at once.
+func checkListen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--metrics-addr %q: cannot listen there (%w): give an address of this machine and a free port, e.g. :9101", addr, err)
+	}
+	if err := ln.Close(); err != nil {
+		return fmt.Errorf("--metrics-addr %q: %w", addr, err)
+	}
+	return nil
+}
+
 // serve starts the /metrics server; the returned function stops it.
 func (m *liveMetrics) serve(ctx context.Context, addr string) (url string, stop func(), err error) {
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)

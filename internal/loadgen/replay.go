@@ -55,6 +55,7 @@ func Replay(dir string) (*Summary, error) {
 	finish(sum, prof, agg)
 	chk.compareCounts(saved, sum.All)
 	chk.apply(sum)
+	sum.settle() // apply may have found the run partial or damaged
 	return sum, nil
 }
 

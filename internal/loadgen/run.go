@@ -182,9 +182,16 @@ type Summary struct {
 	Knee        *Knee              `json:"knee,omitempty"`
 	Compliance  *ComplianceSummary `json:"compliance,omitempty"`
 	Thresholds  []ThresholdResult  `json:"thresholds"`
-	Pass        bool               `json:"pass"`
-	// Verdict is the run's verdict as shown: PASS or FAIL, qualified when
-	// the generator saturated or the run is partial (never a plain PASS then).
+	// ThresholdsMet: every threshold was met on the data the summary
+	// covers (for a partial run, only what was sent or could be read).
+	ThresholdsMet bool `json:"thresholdsMet"`
+	// Pass is the run's pass: its thresholds were met AND the run is whole
+	// (not interrupted, not partial, not damaged). A partial run never has
+	// Pass set, whatever its thresholds say (settle is the one rule).
+	Pass bool `json:"pass"`
+	// Verdict is the run's verdict as shown: PASS or FAIL on the thresholds,
+	// qualified when the generator saturated or the run is partial (never a
+	// plain PASS then).
 	Verdict string   `json:"verdict"`
 	Notes   []string `json:"notes,omitempty"`
 	// Damage names what Replay found damaged in the run's files (file and
@@ -360,30 +367,58 @@ func peakRate(s Schedule, d time.Duration) float64 {
 	return peak
 }
 
+// Check checks every option and override of a run (the profile with
+// --rate and --duration applied, the shard, --metrics-addr, the target and
+// its consent flags) without creating or starting anything: the same checks
+// Run makes first, so a caller can refuse bad input (a *UsageError) before
+// it claims the run's folder. OutDir is not checked.
+func (o Options) Check() error {
+	_, _, err := o.prepare()
+	return err
+}
+
+// prepare checks the options and builds the run (nothing created or
+// started yet); total is the whole run's effective profile (of every
+// shard).
+func (o Options) prepare() (*run, *Profile, error) {
+	total, err := o.Effective()
+	if err != nil {
+		return nil, nil, err
+	}
+	prof, sched, err := o.Shard.plan(total) // the whole run's when unsharded
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.MetricsAddr != "" {
+		addr, err := metricsListenAddr(o.MetricsAddr)
+		if err == nil {
+			err = checkListen(addr)
+		}
+		if err != nil {
+			return nil, nil, &UsageError{err}
+		}
+		o.MetricsAddr = addr
+	}
+	r := &run{opts: o, prof: prof, sched: newClockedSchedule(sched), log: o.Logger}
+	if err := r.resolveTarget(); err != nil {
+		return nil, nil, err
+	}
+	return r, total, nil
+}
+
 // Run carries out a load run and returns its summary. The summary is
 // written to OutDir/summary.json even when ctx is cancelled (Ctrl-C), in
 // which case Summary.Interrupted is set. Errors are *UsageError for bad
 // options or profiles, other errors when the run could not be carried out.
 func Run(ctx context.Context, o Options) (*Summary, error) {
-	total, err := o.Effective()
-	if err != nil {
-		return nil, err
-	}
-	prof, sched, err := o.Shard.plan(total) // the whole run's when unsharded
-	if err != nil {
-		return nil, err
-	}
 	if o.OutDir == "" {
 		return nil, &UsageError{errors.New("loadgen: no output directory")}
 	}
-	if o.MetricsAddr != "" {
-		addr, err := metricsListenAddr(o.MetricsAddr)
-		if err != nil {
-			return nil, &UsageError{err}
-		}
-		o.MetricsAddr = addr
+	r, total, err := o.prepare()
+	if err != nil {
+		return nil, err
 	}
-	r := &run{opts: o, prof: prof, sched: newClockedSchedule(sched), log: o.Logger}
+	prof := r.prof
 	if r.log == nil {
 		r.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -392,9 +427,6 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	if o.Rate > 0 && o.Profile.Thresholds.MinRate > 0 && total.Thresholds.MinRate != o.Profile.Thresholds.MinRate {
 		r.notes = append(r.notes, fmt.Sprintf("--rate %g scaled thresholds.minRate from %g/s to %.4g/s", o.Rate, o.Profile.Thresholds.MinRate, total.Thresholds.MinRate))
-	}
-	if err := r.resolveTarget(); err != nil {
-		return nil, err
 	}
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("loadgen: output directory: %w", err)
@@ -1186,20 +1218,35 @@ func finish(sum *Summary, p *Profile, agg *aggregator) {
 		sum.HighestRate = sum.Knee.Rate
 	}
 	sum.Thresholds = evaluate(p, sum)
-	sum.Pass = true
-	for _, t := range sum.Thresholds {
-		if !t.Pass {
-			sum.Pass = false
-		}
-	}
-	sum.Verdict = verdict(sum)
+	sum.settle()
 }
 
-// verdict is PASS or FAIL with its qualifiers: a saturated generator or a
-// partial run never reads as a plain PASS.
+// Whole reports whether the run is whole: not interrupted, not partial
+// (a file missing or cut short) and not damaged.
+func (s *Summary) Whole() bool {
+	return !s.Interrupted && !s.Partial && len(s.Damage) == 0
+}
+
+// settle sets ThresholdsMet from the thresholds, Pass (thresholds met and
+// the run whole: the one rule that a partial run never passes) and the
+// verdict line. It is called again whenever the run is found partial or
+// damaged after finish (Replay).
+func (s *Summary) settle() {
+	s.ThresholdsMet = true
+	for _, t := range s.Thresholds {
+		if !t.Pass {
+			s.ThresholdsMet = false
+		}
+	}
+	s.Pass = s.ThresholdsMet && s.Whole()
+	s.Verdict = verdict(s)
+}
+
+// verdict is PASS or FAIL (on the thresholds) with its qualifiers: a
+// saturated generator or a partial run never reads as a plain PASS.
 func verdict(s *Summary) string {
 	v := "PASS"
-	if !s.Pass {
+	if !s.ThresholdsMet {
 		v = "FAIL"
 	}
 	var q []string

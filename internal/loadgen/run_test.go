@@ -78,28 +78,32 @@ func startRun(t *testing.T, ctx context.Context, p *loadgen.Profile, mod func(*l
 // maxRuns bounds healthyRun: a profile runs at most this many times.
 const maxRuns = 3
 
-// healthyRun runs p until the harness's own report, judged by limit, calls
-// a run healthy (limit returns "": neither the generator nor the machine
-// under it was the limit), and returns that run for the test's strict
-// assertions. A run the harness calls generator-limited is logged loudly
-// with the harness's reason and run again, at most maxRuns runs in all; if
-// every run was, the test fails with the reasons (on a machine that cannot
-// drive the profile the test proves nothing). A healthy run is never run
-// again, whatever the test's assertions make of it.
-func healthyRun(t *testing.T, p *loadgen.Profile, limit func(*loadgen.Summary) string) *loadgen.Summary {
+// healthyRun runs p and checks it with check (the test's strict
+// assertions, as a list of problems). A run that passes is the result,
+// whatever the machine was doing. A run that fails while the harness's own
+// report, judged by limit, calls it healthy (limit returns "": neither the
+// generator nor the machine under it was the limit) fails the test at once.
+// A run that fails while the harness calls it generator-limited proves
+// nothing about the target: it is logged loudly with the harness's reason
+// and the problems, and run again, at most maxRuns runs in all; if every
+// run was limited and failed, the test fails with the reasons.
+func healthyRun(t *testing.T, p *loadgen.Profile, limit func(*loadgen.Summary) string, check func(*loadgen.Summary) []string) {
 	t.Helper()
 	var limited []string
 	for n := 1; n <= maxRuns; n++ {
 		sum, _ := run(t, context.Background(), p, nil)
+		problems := check(sum)
+		if len(problems) == 0 {
+			return
+		}
 		why := limit(sum)
 		if why == "" {
-			return sum
+			t.Fatalf("run %d, with a healthy generator:\n%s", n, strings.Join(problems, "\n"))
 		}
-		limited = append(limited, fmt.Sprintf("run %d: %s", n, why))
-		t.Logf("GENERATOR-LIMITED RUN %d of at most %d, not graded (the harness says: %s)", n, maxRuns, why)
+		limited = append(limited, fmt.Sprintf("run %d: %s; %s", n, why, strings.Join(problems, "; ")))
+		t.Logf("GENERATOR-LIMITED RUN %d of at most %d, not graded (the harness says: %s; problems: %s)", n, maxRuns, why, strings.Join(problems, "; "))
 	}
 	t.Fatalf("the generator or the machine was the limit in all %d runs, so nothing was measured:\n%s", maxRuns, strings.Join(limited, "\n"))
-	return nil
 }
 
 // rampLimit is a step ramp's generator limit as the harness graded it: the
@@ -354,8 +358,24 @@ thresholds: {backoff: report, latency: {all: {p99: 30s}}}
 	if midHits == 0 {
 		t.Error("nothing readable in results.bin mid-run: results are not streamed")
 	}
-	if _, err := os.Stat(filepath.Join(dir, loadgen.FileSummary)); err != nil {
+	raw, err := os.ReadFile(filepath.Join(dir, loadgen.FileSummary))
+	if err != nil {
 		t.Fatalf("no summary after interrupt: %v", err)
+	}
+	// The thresholds (p99 30s, back-off reported) are met on what was
+	// sent, but an interrupted run never passes: summary.json says
+	// "pass": false, and the verdict line says why.
+	var saved struct {
+		Pass          bool   `json:"pass"`
+		ThresholdsMet bool   `json:"thresholdsMet"`
+		Verdict       string `json:"verdict"`
+	}
+	if err := json.Unmarshal(raw, &saved); err != nil {
+		t.Fatal(err)
+	}
+	if saved.Pass || sum.Pass || saved.ThresholdsMet != (len(sum.Failed()) == 0) || !strings.Contains(saved.Verdict, "interrupted") {
+		t.Errorf("interrupted run: summary.json pass %v thresholdsMet %v (failed: %v) verdict %q (returned pass %v); want pass false, the verdict qualified",
+			saved.Pass, saved.ThresholdsMet, sum.Failed(), saved.Verdict, sum.Pass)
 	}
 	re, err := loadgen.Replay(dir)
 	if err != nil {
@@ -363,6 +383,9 @@ thresholds: {backoff: report, latency: {all: {p99: 30s}}}
 	}
 	if re.All.Requests != sum.All.Requests || re.All.Latency.P99 != sum.All.Latency.P99 || !re.Interrupted {
 		t.Errorf("replay differs: %d hits p99 %s, run %d hits p99 %s", re.All.Requests, re.All.Latency.P99, sum.All.Requests, sum.All.Latency.P99)
+	}
+	if re.Pass || re.ThresholdsMet != saved.ThresholdsMet {
+		t.Errorf("replay of the interrupted run: pass %v thresholdsMet %v, want false, %v", re.Pass, re.ThresholdsMet, saved.ThresholdsMet)
 	}
 	// A crash: no summary, results.bin torn mid-record.
 	os.Remove(filepath.Join(dir, loadgen.FileSummary))
@@ -374,6 +397,9 @@ thresholds: {backoff: report, latency: {all: {p99: 30s}}}
 	crashed, err := loadgen.Replay(dir)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if crashed.Pass || !strings.Contains(crashed.Verdict, "partial run") {
+		t.Errorf("torn run: pass %v, verdict %q: a partial run never passes and says so", crashed.Pass, crashed.Verdict)
 	}
 	if !crashed.Partial || crashed.All.Requests+crashed.All.Cancelled == 0 || crashed.All.Requests > sum.All.Requests {
 		t.Errorf("torn run: partial=%v, %d hits (run had %d)", crashed.Partial, crashed.All.Requests, sum.All.Requests)
@@ -402,25 +428,28 @@ slo: {p99: 5s, errorRate: 0.5, minAchieved: 0.3}
 generator: {maxLag: 1s, maxCpu: 1} # the machine is shared: grade the target alone
 thresholds: {backoff: off, maxNotSent: 0.5}
 `)
-	sum := healthyRun(t, p, rampLimit)
-	if len(sum.Steps) != 3 {
-		t.Fatalf("%d steps, want 3: %+v", len(sum.Steps), sum.Steps)
-	}
-	for i, s := range sum.Steps {
-		// 20, 40, 60 hits/s for half a second each: 10, 20, 30 hits due,
-		// each sent (a request) or not sent, never lost or moved.
-		rate, hits := float64(20*(i+1)), 10*(i+1)
-		due := s.Op.Requests + s.Op.Cancelled
-		for _, n := range s.Op.NotSent {
-			due += n
+	healthyRun(t, p, rampLimit, func(sum *loadgen.Summary) []string {
+		if len(sum.Steps) != 3 {
+			return []string{fmt.Sprintf("%d steps, want 3: %+v", len(sum.Steps), sum.Steps)}
 		}
-		if s.Rate != rate || due < hits-1 || due > hits+1 || s.Op.Requests < hits/2 {
-			t.Errorf("step %d: rate %g, %d hits due, %d sent; want %g/s, %d due, most sent", i, s.Rate, due, s.Op.Requests, rate, hits)
+		var problems []string
+		for i, s := range sum.Steps {
+			// 20, 40, 60 hits/s for half a second each: 10, 20, 30 hits due,
+			// each sent (a request) or not sent, never lost or moved.
+			rate, hits := float64(20*(i+1)), 10*(i+1)
+			due := s.Op.Requests + s.Op.Cancelled
+			for _, n := range s.Op.NotSent {
+				due += n
+			}
+			if s.Rate != rate || due < hits-1 || due > hits+1 || s.Op.Requests < hits/2 {
+				problems = append(problems, fmt.Sprintf("step %d: rate %g, %d hits due, %d sent; want %g/s, %d due, most sent", i, s.Rate, due, s.Op.Requests, rate, hits))
+			}
 		}
-	}
-	if sum.HighestRate != 60 || sum.Knee == nil || sum.Knee.Cause != "none" {
-		t.Errorf("highest rate meeting the SLO = %g, knee %+v; want 60 above the ramp (steps %+v)", sum.HighestRate, sum.Knee, sum.Steps)
-	}
+		if sum.HighestRate != 60 || sum.Knee == nil || sum.Knee.Cause != "none" {
+			problems = append(problems, fmt.Sprintf("highest rate meeting the SLO = %g, knee %+v; want 60 above the ramp (steps %+v)", sum.HighestRate, sum.Knee, sum.Steps))
+		}
+		return problems
+	})
 }
 
 // TestKneeOnTheTarget: a step ramp (10, 40, 70/s, then held at 70/s)
@@ -449,14 +478,16 @@ slo: {p99: 5s, errorRate: 0.05, minAchieved: 0.3}
 generator: {maxLag: 200ms, maxCpu: 1}
 thresholds: {backoff: off, maxNotSent: 0.5}
 `)
-	sum := healthyRun(t, p, rampLimit)
-	k := sum.Knee
-	if k == nil || k.Rate != 40 || k.Cause != "target" || k.NextStep != 3 || !strings.Contains(k.Why, "error rate") {
-		t.Fatalf("knee %+v, want 40/s with step 3 missed on the target's account (error rate); steps %+v", k, sum.Steps)
-	}
-	if s := sum.Steps[2]; s.Generator != "" || s.MetSLO || s.Op.ErrorSet["429 Too Many Requests"] == 0 {
-		t.Errorf("step 3 %+v: want missed on 429s, with a healthy generator", s)
-	}
+	healthyRun(t, p, rampLimit, func(sum *loadgen.Summary) []string {
+		k := sum.Knee
+		if k == nil || k.Rate != 40 || k.Cause != "target" || k.NextStep != 3 || !strings.Contains(k.Why, "error rate") {
+			return []string{fmt.Sprintf("knee %+v, want 40/s with step 3 missed on the target's account (error rate); steps %+v", k, sum.Steps)}
+		}
+		if s := sum.Steps[2]; s.Generator != "" || s.MetSLO || s.Op.ErrorSet["429 Too Many Requests"] == 0 {
+			return []string{fmt.Sprintf("step 3 %+v: want missed on 429s, with a healthy generator", s)}
+		}
+		return nil
+	})
 }
 
 // TestRealTargetRefused: env targets off loopback need --allow-real and a
@@ -592,20 +623,23 @@ mock:
 generator: {maxLag: 100ms} # the last hits in flight: one 20 ms service time when not starved
 thresholds: {backoff: off}
 `)
-	sum := healthyRun(t, p, closedLimit)
-	all := sum.All
-	if all.Requests < 10 || all.Requests > 110 {
-		t.Errorf("2 workers at 20 ms per hit should send about 100 hits in 1 s, sent %d", all.Requests)
-	}
-	if all.Successes != all.Requests {
-		t.Errorf("%d of %d hits succeeded: %v", all.Successes, all.Requests, all.Statuses)
-	}
-	if all.Latency.P50 < 20*time.Millisecond || all.Latency.P50 > 200*time.Millisecond {
-		t.Errorf("p50 %s, want the ~20 ms service time", all.Latency.P50)
-	}
-	if sum.PlannedHits != 0 || !strings.Contains(sum.Pacer, "closed model") {
-		t.Errorf("planned %d hits, pacer %q: a max pacer plans none", sum.PlannedHits, sum.Pacer)
-	}
+	healthyRun(t, p, closedLimit, func(sum *loadgen.Summary) []string {
+		var problems []string
+		all := sum.All
+		if all.Requests < 10 || all.Requests > 110 {
+			problems = append(problems, fmt.Sprintf("2 workers at 20 ms per hit should send about 100 hits in 1 s, sent %d", all.Requests))
+		}
+		if all.Successes != all.Requests {
+			problems = append(problems, fmt.Sprintf("%d of %d hits succeeded: %v", all.Successes, all.Requests, all.Statuses))
+		}
+		if all.Latency.P50 < 20*time.Millisecond || all.Latency.P50 > 200*time.Millisecond {
+			problems = append(problems, fmt.Sprintf("p50 %s, want the ~20 ms service time", all.Latency.P50))
+		}
+		if sum.PlannedHits != 0 || !strings.Contains(sum.Pacer, "closed model") {
+			problems = append(problems, fmt.Sprintf("planned %d hits, pacer %q: a max pacer plans none", sum.PlannedHits, sum.Pacer))
+		}
+		return problems
+	})
 }
 
 // TestOverOffered: 20,000 hits/s offered for 1 s with at most 2 hits in

@@ -133,6 +133,11 @@ func TestReplayFindings(t *testing.T) {
 			if tt.name == "intact" && (!sum.Pass || sum.All.Requests == 0) {
 				t.Errorf("the intact seed run does not pass: %+v", sum.Thresholds)
 			}
+			// A partial or damaged run never passes, whatever its
+			// thresholds; the verdict line keeps what they said.
+			if (sum.Partial || len(sum.Damage) > 0) && (sum.Pass || sum.Verdict == "PASS" || sum.Verdict == "FAIL") {
+				t.Errorf("partial %v, damage %q: pass %v, verdict %q; want pass false and a qualified verdict", sum.Partial, sum.Damage, sum.Pass, sum.Verdict)
+			}
 		})
 	}
 }

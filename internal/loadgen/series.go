@@ -13,8 +13,8 @@ import (
 const noOperation = "(no operation)"
 
 // series streams the run's time series (timeseries.jsonl): one interval a
-// second, per operation and for all, written as each closes, so an
-// interrupted run keeps every interval it finished. A nil *series does
+// second, per operation and for all, written a cut after each closes, so an
+// interrupted run keeps every interval but the last it finished. A nil *series does
 // nothing (the file could not be created: the run notes it and goes on).
 type series struct {
 	agg *timeseries.Aggregator
@@ -59,21 +59,26 @@ func (s *series) retried(op string, n int64) {
 	}
 }
 
-// cut closes the interval at now and writes it; the first write error is
+// cut closes the interval at now and writes the one before it (the
+// aggregator holds each back a cut, for close); the first write error is
 // kept (and later ones skipped).
 func (s *series) cut(now time.Time) {
 	if s == nil || s.err != nil {
 		return
 	}
-	s.err = s.w.Write(s.agg.Cut(now))
+	s.err = s.w.Write(s.agg.Tick(now))
 }
 
-// close writes the last interval and closes the file.
+// close writes the last intervals (a closing remainder shorter than half
+// the interval before it folded into that one: timeseries.TailFold) and
+// closes the file.
 func (s *series) close(now time.Time) error {
 	if s == nil {
 		return nil
 	}
-	s.cut(now)
+	if s.err == nil {
+		s.err = s.w.Write(s.agg.Finish(now))
+	}
 	if err := s.w.Close(); s.err == nil {
 		s.err = err
 	}

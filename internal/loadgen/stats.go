@@ -494,8 +494,11 @@ func (a *aggregator) opSummaries() []OpSummary {
 	names := slices.SortedFunc(maps.Keys(a.ops), func(x, y string) int {
 		return cmp.Or(cmp.Compare(rank(x), rank(y)), strings.Compare(x, y))
 	})
+	// One denominator for every operation, the send span of all hits (as
+	// for "all"), so that the operations' rates add up to the run's.
+	span := a.all.last.Sub(a.all.first)
 	for _, n := range names {
-		out = append(out, a.ops[n].summary(n, 0))
+		out = append(out, a.ops[n].summary(n, span))
 	}
 	return out
 }

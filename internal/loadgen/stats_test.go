@@ -148,6 +148,43 @@ func TestAggregatorOperations(t *testing.T) {
 	}
 }
 
+// TestOperationRatesAddUp: every operation's rate is over the send span of
+// all hits, so the operations' rates add up to the run's, whatever the
+// span of each operation's own hits (a rare one's first and last hits are
+// far from the run's).
+func TestOperationRatesAddUp(t *testing.T) {
+	cases := []struct {
+		name string
+		hits map[string][]time.Duration // send times by operation
+	}{
+		{"interleaved", map[string][]time.Duration{MixToken: {0, 200 * time.Millisecond, 400 * time.Millisecond}, MixCreate: {100 * time.Millisecond, 300 * time.Millisecond}}},
+		{"a rare operation mid-run", map[string][]time.Duration{MixToken: {0, time.Second, 2 * time.Second, 3 * time.Second}, MixCreate: {1400 * time.Millisecond, 1600 * time.Millisecond}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			agg := newAggregator(&Profile{}, constantSchedule{vegetaRate(10)})
+			seq := uint64(0)
+			for op, ats := range tc.hits {
+				for _, at := range ats {
+					agg.add(hit(seq, op, at, time.Millisecond, 200, ""), 0)
+					seq++
+				}
+			}
+			all := agg.all.summary("all", 0)
+			sum := 0.0
+			for _, o := range agg.opSummaries() {
+				if want := float64(o.Requests) / (float64(all.Requests) / all.Rate); math.Abs(o.Rate-want) > 1e-9 {
+					t.Errorf("%s: rate %g, want %g (its hits over the run's send span)", o.Name, o.Rate, want)
+				}
+				sum += o.Rate
+			}
+			if all.Rate <= 0 || math.Abs(sum-all.Rate) > 1e-9 {
+				t.Errorf("operations' rates add up to %g, all %g", sum, all.Rate)
+			}
+		})
+	}
+}
+
 // stepRun feeds an aggregator the hits of a step ramp as a generator that
 // kept up would send them, with latency lat(step) and status code(step).
 func stepRun(p *StepPacer, d time.Duration, lat func(k int) time.Duration, code func(k int) uint16) *aggregator {

@@ -139,6 +139,24 @@ func fmtTime(t time.Time) string {
 // empty: the caller claims it) and returns the merged run's summary, also
 // written to out/summary.json. Errors are *InputError for refused inputs.
 func Merge(dirs []string, out string) (*loadgen.Summary, error) {
+	in, err := Check(dirs)
+	if err != nil {
+		return nil, err
+	}
+	return in.Write(out)
+}
+
+// Inputs are shard folders Check accepted: the shards of one run, every
+// one present once and undamaged.
+type Inputs struct {
+	shards []shard
+}
+
+// Check checks the shard folders dirs, reading them and writing nothing:
+// the refusals of Merge (an *InputError naming the folder or the shard
+// missing), so that a caller can refuse bad inputs before it claims the
+// merged run's folder.
+func Check(dirs []string) (*Inputs, error) {
 	shards, err := check(dirs)
 	if err != nil {
 		return nil, err
@@ -154,6 +172,23 @@ func Merge(dirs []string, out string) (*loadgen.Summary, error) {
 			return nil, refuse("merge: %s (shard %s) is damaged (%s): not merged", s.dir, s.info.Shard, strings.Join(sum.Damage, "; "))
 		}
 	}
+	return &Inputs{shards: shards}, nil
+}
+
+// Dirs are the accepted shard folders, in shard order.
+func (in *Inputs) Dirs() []string {
+	out := make([]string, len(in.shards))
+	for i, s := range in.shards {
+		out[i] = s.dir
+	}
+	return out
+}
+
+// Write merges the checked shards into the folder out (claimed by the
+// caller) and returns the merged summary, also written to
+// out/summary.json.
+func (in *Inputs) Write(out string) (*loadgen.Summary, error) {
+	shards := in.shards
 	first := shards[0].info
 	if err := writeProfile(out, shards); err != nil {
 		return nil, err

@@ -3,10 +3,13 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -319,6 +322,11 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// decodeControl reads the one JSON object of a control call's body into v,
+// the single decoder of every control endpoint: unknown fields, a value of
+// the wrong type, and anything after the object are refused with 400 (413
+// over MaxBodyBytes), the problem named by its JSON field in the user's
+// terms, never a Go type. It reports whether v was filled.
 func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
@@ -329,13 +337,73 @@ func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
 		controlError(w, http.StatusRequestEntityTooLarge, "body larger than 1 MiB")
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		controlError(w, http.StatusBadRequest, "invalid JSON body: "+err.Error()+" (see docs/mock.md for the fields)")
+	if err := decodeControlBody(raw, v); err != nil {
+		controlError(w, http.StatusBadRequest, err.Error()+" (see docs/mock.md for the fields)")
 		return false
 	}
 	return true
+}
+
+// decodeControlBody decodes raw, which must hold exactly one JSON object
+// (blanks around it allowed), into v, with decodeControl's errors.
+func decodeControlBody(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return controlJSONProblem(err)
+	}
+	if !bytes.HasPrefix(bytes.TrimSpace(raw), []byte("{")) { // null decodes into nothing
+		return errors.New("invalid JSON body: must be a JSON object, not null")
+	}
+	if off := dec.InputOffset(); dec.More() || len(bytes.TrimSpace(raw[off:])) > 0 {
+		return fmt.Errorf("invalid JSON body: more data after the JSON object (from byte %d): send exactly one JSON object", off)
+	}
+	return nil
+}
+
+// controlJSONProblem rewords encoding/json's errors in the user's terms:
+// the JSON field and the expected JSON type.
+func controlJSONProblem(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("invalid JSON body: the body is empty: send one JSON object")
+	case errors.As(err, &te) && te.Field == "":
+		return fmt.Errorf("invalid JSON body: must be a JSON object, not a JSON %s", te.Value)
+	case errors.As(err, &te):
+		return fmt.Errorf("invalid JSON body: %s: must be %s, not a JSON %s", te.Field, jsonType(te.Type), te.Value)
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON body: malformed JSON at byte %d: %s", se.Offset, se.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("invalid JSON body: the JSON object is cut short")
+	}
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("invalid JSON body: unknown field %s", f)
+	}
+	return fmt.Errorf("invalid JSON body: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonType names the JSON a Go type is read from: "a whole number",
+// "a string", "an object"...
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "a list (JSON array)"
+	}
+	return "an object"
 }
 
 func controlJSON(w http.ResponseWriter, status int, v any) {

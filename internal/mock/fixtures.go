@@ -248,26 +248,30 @@ func parseFixtures(raw []byte, file string) (*Fixtures, error) {
 	if top.Kind == 0 || (top.Kind == yaml.ScalarNode && top.Tag == "!!null") {
 		return nil, joinProblems([]fixtureProblem{{file: file, msg: "the file is empty: add at least `mode: extend` (see docs/mock.md)"}})
 	}
+	// Every problem is reported at once (docs/mock.md): the shape's, the
+	// mode's, the duplicate ids' and the values', each field once.
 	w := &fixtureWalker{file: file, lines: map[string]int{}}
 	w.walk(top, reflect.TypeFor[Fixtures](), "")
-	if len(w.problems) > 0 {
-		return nil, joinProblems(w.problems)
-	}
+	ps := w.problems
 	var f Fixtures
-	if err := top.Decode(&f); err != nil { // the walk checked the shape: should not happen
-		return nil, joinProblems([]fixtureProblem{{file: file, line: top.Line, msg: "a value has the wrong type (see docs/mock.md for the format)"}})
+	if err := top.Decode(&f); err != nil {
+		// A value of the wrong type is left out of f (yaml.v3 decodes the
+		// rest) and the walk has named it; anything else stops here.
+		var te *yaml.TypeError
+		if len(ps) == 0 || !errors.As(err, &te) {
+			return nil, joinProblems(append(ps, fixtureProblem{file: file, line: top.Line, msg: "a value has the wrong type (see docs/mock.md for the format)"}))
+		}
 	}
 	switch f.Mode {
 	case "":
 		f.Mode = ModeExtend
 	case ModeExtend, ModeReplace:
 	default:
-		return nil, joinProblems([]fixtureProblem{{file: file, line: w.lines["mode"], field: "mode",
-			msg: fmt.Sprintf("%s is not a mode: use \"extend\" (add to the built-in identities) or \"replace\"", shown(f.Mode))}})
+		ps = append(ps, fixtureProblem{file: file, line: w.lines["mode"], field: "mode",
+			msg: fmt.Sprintf("%s is not a mode: use \"extend\" (add to the built-in identities) or \"replace\"", shown(f.Mode))})
+		f.Mode = ModeReplace // check the file's own entries, without the built-in ones
 	}
-	if ps := duplicateIDs(&f, w.lines, file); len(ps) > 0 {
-		return nil, joinProblems(ps)
-	}
+	ps = append(ps, duplicateIDs(&f, w.lines, file)...)
 	src := &fixtureSource{name: file, lines: w.lines, idx: map[string][]int{}}
 	out := &f
 	if f.Mode == ModeExtend {
@@ -282,10 +286,31 @@ func parseFixtures(raw []byte, file string) (*Fixtures, error) {
 		}
 	}
 	out.src = src
-	if err := out.Validate(); err != nil {
-		return nil, err
+	ps = append(ps, unreported(out.problems(), ps)...)
+	if len(ps) > 0 {
+		return nil, joinProblems(ps)
 	}
 	return out, nil
+}
+
+// unreported returns the problems of more whose field is neither a field
+// of reported nor inside one: a value the walk found of the wrong type is
+// not reported again as missing.
+func unreported(more, reported []fixtureProblem) []fixtureProblem {
+	var out []fixtureProblem
+	for _, p := range more {
+		dup := false
+		for _, r := range reported {
+			if r.field != "" && (p.field == r.field || strings.HasPrefix(p.field, r.field+".") || strings.HasPrefix(p.field, r.field+"[")) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // duplicateIDs reports ids given twice in one section of the file, naming
@@ -531,7 +556,10 @@ func mergeByID[T any](base, ext []T, id func(T) string) ([]T, []int) {
 // problem per line. Fixtures from LoadFixtures or ParseFixtures are named
 // as in their file, with its name and the line; a problem that only a
 // built-in identity shows is reported on the file's entry it clashes with.
-func (f *Fixtures) Validate() error {
+func (f *Fixtures) Validate() error { return joinProblems(f.problems()) }
+
+// problems lists every problem Validate reports.
+func (f *Fixtures) problems() []fixtureProblem {
 	var ps []fixtureProblem
 	src := f.src
 	fileName := ""
@@ -694,7 +722,7 @@ func (f *Fixtures) Validate() error {
 			seen[k] = true
 		}
 	}
-	return joinProblems(ps)
+	return ps
 }
 
 // fieldError is a semantic validation failure of one field.

@@ -115,6 +115,12 @@ customers:
 		{name: "id too long", yaml: "vendors: [{id: " + strings.Repeat("v", 201) + ", refreshToken: Atzr|vv}]", wantErr: []string{"vendors[0].id", "200 bytes"}},
 		{name: "many problems: the first 20, then a count", yaml: manyBadClients(30),
 			wantErr: []string{"line 2: clients[0].secret: contains white space", "line 21: clients[19].secret", "\nline 22: and 10 more problems from here on: fix the ones above first"}},
+		{name: "an unknown field hides no other problem", yaml: "customers:\n  - id: z\nclients:\n  - id: c\n    colour: red\nskills: [{id: s2, vendor: nobody, clientId: x, clientSecret: y}]\n",
+			wantErr: []string{"line 2: customers[0].refreshToken: is required\nline 4: clients[0].secret: is required\nline 5: clients[0].colour: unknown field", "\nline 6: skills[0].vendor: \"nobody\" is not a vendor id"}},
+		{name: "a bad mode, a duplicate id and a bad value at once", yaml: "mode: merge\nvendors:\n- {id: v, refreshToken: Atzr|a}\n- {id: v, refreshToken: 'Atzr|b c'}\n",
+			wantErr: []string{"line 1: mode: ", "line 4: vendors[1].id: \"v\" is also the id of vendors[0]", "line 4: vendors[1].refreshToken: contains white space"}},
+		{name: "a value of the wrong type is reported once, the others too", yaml: "clients: [{id: [a], secret: s}, {id: d, secret: 'e f'}]",
+			wantErr: []string{"line 1: clients[0].id: must be a string, not a list\nline 1: clients[1].secret: contains white space"}},
 		{name: "two errors at once, one per line in line order", yaml: "customers: [{id: z}]\nclients: [{id: c}]", wantErr: []string{"line 1: customers[0].refreshToken: is required\nline 2: clients[0].secret: is required"}},
 	}
 	for _, tc := range tests {
@@ -184,7 +190,7 @@ func TestLoadFixturesFiles(t *testing.T) {
 		secret string // must not appear
 	}{
 		{"missing", filepath.Join(dir, "missing.yaml"), []string{"missing.yaml", "no such file"}, nil, ""},
-		{"errors name file and line", bad, []string{bad + ":5: clients[0].colour: unknown field"}, nil, "x&y"},
+		{"errors name file and line, all at once", bad, []string{bad + ":4: clients[0].secret: contains '&'", bad + ":5: clients[0].colour: unknown field"}, nil, "x&y"},
 		{"too large", big, []string{big, "limit"}, userfile.ErrTooLarge, ""},
 		{"directory", dir, []string{"a directory"}, userfile.ErrNotRegular, ""},
 		{"FIFO", fifo, []string{"FIFO"}, userfile.ErrNotRegular, ""},
@@ -211,8 +217,7 @@ func TestLoadFixturesFiles(t *testing.T) {
 			}
 		})
 	}
-	// a secret problem and an unknown field in one file: the walk reports
-	// the shape first; once fixed, the secret problem names line 4
+	// the secret problem alone names line 4 too
 	fixed := write("fixed.yaml", "mode: extend\nclients:\n  - id: c\n    secret: 'x&y'\n")
 	_, err := LoadFixtures(fixed)
 	if err == nil || !strings.Contains(err.Error(), fixed+":4: clients[0].secret: contains '&'") || strings.Contains(err.Error(), "x&y") {

@@ -110,7 +110,7 @@ func decodeCreate(body []byte, strict bool) (ThreadNetwork, *fieldError) {
 			if f == "" {
 				return ThreadNetwork{}, &fieldError{"body", "must be a JSON object {\"threadNetwork\": {...}}"}
 			}
-			return ThreadNetwork{}, &fieldError{f, fmt.Sprintf("has the wrong type (JSON %s): expected %s", te.Value, jsonTypeName(te.Type.String()))}
+			return ThreadNetwork{}, &fieldError{f, fmt.Sprintf("has the wrong type (JSON %s): expected %s", te.Value, jsonType(te.Type))}
 		}
 		return ThreadNetwork{}, &fieldError{"body", "is not valid JSON: " + err.Error()}
 	}
@@ -134,16 +134,6 @@ func decodeCreate(body []byte, strict bool) (ThreadNetwork, *fieldError) {
 		return ThreadNetwork{}, &fieldError{"threadNetwork." + fe.Field, fe.Reason}
 	}
 	return n, nil
-}
-
-func jsonTypeName(goType string) string {
-	switch {
-	case strings.Contains(goType, "int"):
-		return "an integer"
-	case strings.Contains(goType, "string"):
-		return "a string"
-	}
-	return "an object"
 }
 
 // getQuery is the parsed query of GET threadNetworks.

@@ -10,6 +10,7 @@ package redact
 import (
 	"cmp"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
 	"regexp"
@@ -74,12 +75,16 @@ var lwaToken = regexp.MustCompile(`Atz[ar](?:\||%7[cC])[^\s"'\\<>&,;]+`)
 
 // Scrub returns s with every non-empty known secret replaced by its
 // redaction (String) — a secret shorter than 8 bytes only where it is not
-// part of a longer word — then anything else that looks like an LWA token
-// ("Atza|…", "Atzr|…") masked the same way. Use it on text that came from
-// outside (a service's error message, a response body) before it goes into
-// an error, a log or a report, since a server may echo a secret back.
-// Longer known secrets are replaced first, so a secret that contains another
-// is not half redacted.
+// part of a longer word — then every base64 word that encodes a known
+// secret (see scrubEncoded), then anything else that looks like an LWA
+// token ("Atza|…", "Atzr|…") and the value of any HTTP Basic credential
+// ("Basic <base64>", whatever it decodes to) masked the same way. Use it
+// on text that came from outside (a service's error message, a response
+// body, an adapter's log) before it goes into an error, a log or a report,
+// since a server may echo a secret back and a client may log its
+// Authorization header. Longer known secrets are replaced first, so a
+// secret that contains another is not half redacted. Its time is linear in
+// len(s) for a given set of known secrets.
 func Scrub(s string, known ...string) string {
 	if s == "" {
 		return s
@@ -99,8 +104,143 @@ func Scrub(s string, known ...string) string {
 				s = replaceWhole(s, k, String(k))
 			}
 		}
+		s = scrubEncoded(s, known)
 	}
-	return lwaToken.ReplaceAllStringFunc(s, String)
+	s = lwaToken.ReplaceAllStringFunc(s, String)
+	return scrubBasic(s)
+}
+
+// scrubBasic masks the value of every HTTP Basic credential in s — the
+// scheme "Basic" (in any case, RFC 7617) not inside a longer word, blanks,
+// then a token68 value (RFC 7235: letters, digits, "-._~+/", then "="s) —
+// keeping the scheme ("Basic ****1a2b"). A "basic name=value"
+// auth-parameter (as in `WWW-Authenticate: Basic realm="x"`: a name and
+// "=" that is not padded base64, then a value) is not a credential and is
+// kept. One pass over s.
+func scrubBasic(s string) string {
+	const scheme = "basic"
+	var b strings.Builder
+	last := 0
+	for i := 0; i+len(scheme) < len(s); {
+		j := strings.IndexAny(s[i:len(s)-len(scheme)], "bB")
+		if j < 0 {
+			break
+		}
+		i += j
+		start := i
+		i++
+		if !strings.EqualFold(s[start:start+len(scheme)], scheme) || start > 0 && (isWordByte(s[start-1]) || s[start-1] == '_') {
+			continue
+		}
+		v := start + len(scheme)
+		for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
+			v++
+		}
+		end := v
+		for end < len(s) && isToken68Byte(s[end]) {
+			end++
+		}
+		if v == start+len(scheme) || end == v {
+			continue // no blank, or no value
+		}
+		for end < len(s) && s[end] == '=' {
+			end++
+		}
+		if s[end-1] == '=' && (end-v)%4 != 0 && end < len(s) && (s[end] == '"' || isToken68Byte(s[end])) {
+			continue // name=value, not a padded base64: an auth-parameter
+		}
+		b.WriteString(s[last:v])
+		b.WriteString(String(s[v:end]))
+		last, i = end, end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func isToken68Byte(c byte) bool {
+	return isWordByte(c) && c < 0x80 || strings.IndexByte("-._~+/", c) >= 0
+}
+
+// scrubEncoded masks every base64 word of s that encodes a known secret:
+// a maximal run of base64 characters (either alphabet: standard "+/" or
+// URL-safe "-_", padded with "=" or not) is replaced whole by its
+// redaction when it holds the encoding of a known secret of 8 bytes or
+// more at any of the three byte alignments — so the base64 of the secret
+// alone, of "clientId:secret" (an HTTP Basic credential) or of a body
+// holding the secret are all caught without knowing what surrounds the
+// secret — or, for a shorter secret, when it is exactly the secret's
+// encoding. Its time is linear in len(s) for a given set of secrets.
+func scrubEncoded(s string, known []string) string {
+	var inner, whole []string // inner: found anywhere in a run; whole: the run without padding
+	for _, k := range known {
+		switch {
+		case k == "":
+		case len(k) >= minSubstring:
+			for a := range 3 {
+				for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+					if c := encodedCore(enc, k, a); !slices.Contains(inner, c) {
+						inner = append(inner, c)
+					}
+				}
+			}
+		default:
+			whole = append(whole, base64.RawStdEncoding.EncodeToString([]byte(k)), base64.RawURLEncoding.EncodeToString([]byte(k)))
+		}
+	}
+	if inner == nil && whole == nil {
+		return s
+	}
+	shortest := len(s) + 1 // the shortest inner needle: shorter runs cannot hold one
+	for _, c := range inner {
+		shortest = min(shortest, len(c))
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isBase64Byte(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isBase64Byte(s[j]) {
+			j++
+		}
+		body := s[i:j]
+		for j < len(s) && s[j] == '=' {
+			j++
+		}
+		if slices.Contains(whole, body) ||
+			len(body) >= shortest && slices.ContainsFunc(inner, func(c string) bool { return strings.Contains(body, c) }) {
+			b.WriteString(s[last:i])
+			b.WriteString(String(s[i:j]))
+			last = j
+		}
+		i = j
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// encodedCore returns the characters of the unpadded base64 encoding of k,
+// preceded by align (0–2) bytes, that depend on k's bytes alone: what any
+// encoding of a text holding k at that byte alignment contains.
+func encodedCore(enc *base64.Encoding, k string, align int) string {
+	e := enc.EncodeToString(append(make([]byte, align), k...))
+	from := (8*align + 5) / 6      // the first character without a bit of the prefix
+	to := 8 * (align + len(k)) / 6 // past the last character without a bit of what follows
+	return e[from:to]
+}
+
+// isBase64Byte says whether c is a character of the standard or the
+// URL-safe base64 alphabet (padding aside).
+func isBase64Byte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '+' || c == '/' || c == '-' || c == '_'
 }
 
 // minSubstring is the length from which Scrub replaces a known secret

@@ -157,9 +157,13 @@ type Observation struct {
 }
 
 // Center is the median of one run's samples with its confidence interval.
+// IntervalOK is false when the run has too few samples for an interval at
+// the requested confidence; Lo and Hi are then 0 and mean nothing (they are
+// never ±Inf or NaN).
 type Center struct {
 	N              int
 	Median, Lo, Hi float64
+	IntervalOK     bool
 }
 
 // Result is the comparison of one (operation, metric).
@@ -171,15 +175,22 @@ type Result struct {
 	Baseline, Candidate Center
 
 	// Shift is the Hodges–Lehmann estimate of candidate − baseline, in the
-	// metric's unit, with its confidence interval [ShiftLo, ShiftHi].
+	// metric's unit, with its confidence interval [ShiftLo, ShiftHi], which
+	// always contains Shift. ShiftIntervalOK is false when the samples are too
+	// few for an interval at the requested confidence (or the series is in
+	// one run only); ShiftLo and ShiftHi are then 0 and mean nothing.
 	Shift, ShiftLo, ShiftHi float64
+	ShiftIntervalOK         bool
 	// Relative is Shift divided by |baseline median| (0.10 = 10 % higher),
 	// with the interval scaled the same way. RelativeOK is false when the
-	// baseline median is zero; the relative fields are then zero.
+	// baseline median is zero (or so small that the ratio is not a finite
+	// number); the relative fields are then zero and mean nothing. The
+	// relative interval is available only when RelativeIntervalOK says so.
 	Relative, RelativeLo, RelativeHi float64
 	RelativeOK                       bool
 	// Confidence is the actual coverage of the shift interval (≥ the
-	// requested 1 − α when the exact distribution is used).
+	// requested 1 − α when the exact distribution is used); 0 when the
+	// interval is not available.
 	Confidence float64
 
 	// P is the two-sided Mann–Whitney p-value; PAdjusted is the Holm-adjusted
@@ -189,6 +200,11 @@ type Result struct {
 	Verdict  Verdict
 	Warnings []string
 }
+
+// RelativeIntervalOK reports whether [RelativeLo, RelativeHi] is available:
+// the relative change is (the baseline median is not zero) and so is the
+// shift interval.
+func (r Result) RelativeIntervalOK() bool { return r.RelativeOK && r.ShiftIntervalOK }
 
 // Report is the comparison of two runs.
 type Report struct {
@@ -395,8 +411,72 @@ func center(values []float64, confidence float64) Center {
 	}
 	th := benchmath.Thresholds{CompareAlpha: 1 - confidence}
 	s := benchmath.NewSample(append([]float64(nil), values...), &th)
+	c, _ := summarise(s, confidence)
+	return c
+}
+
+// summarise is the median of s with its order-statistic interval and the
+// warnings benchmath gives. benchmath marks an interval it cannot give (too
+// few samples for the confidence) with Lo = −Inf and Hi = +Inf: that is
+// IntervalOK false here, with Lo and Hi left 0, so that no infinity reaches
+// a report.
+func summarise(s *benchmath.Sample, confidence float64) (Center, []string) {
 	sum := benchmath.AssumeNothing.Summary(s, confidence)
-	return Center{N: len(values), Median: sum.Center, Lo: sum.Lo, Hi: sum.Hi}
+	c := Center{N: len(s.Values), Median: sum.Center}
+	if finite(sum.Lo) && finite(sum.Hi) {
+		c.Lo, c.Hi, c.IntervalOK = sum.Lo, sum.Hi, true
+	}
+	var ws []string
+	for _, w := range sum.Warnings {
+		ws = append(ws, w.Error())
+	}
+	return c, ws
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// mergeWarnings lists each distinct warning once, naming the runs it
+// concerns when it came from the baseline's or the candidate's summary
+// ("baseline and candidate: need >= 8 samples ..."), in first-seen order.
+func mergeWarnings(base, cand, both []string) []string {
+	type entry struct {
+		msg        string
+		base, cand bool
+	}
+	var order []*entry
+	seen := map[string]*entry{}
+	add := func(msg string, b, c bool) {
+		e, ok := seen[msg]
+		if !ok {
+			e = &entry{msg: msg}
+			seen[msg] = e
+			order = append(order, e)
+		}
+		e.base, e.cand = e.base || b, e.cand || c
+	}
+	for _, w := range base {
+		add(w, true, false)
+	}
+	for _, w := range cand {
+		add(w, false, true)
+	}
+	for _, w := range both {
+		add(w, false, false)
+	}
+	out := make([]string, 0, len(order))
+	for _, e := range order {
+		switch {
+		case e.base && e.cand:
+			out = append(out, "baseline and candidate: "+e.msg)
+		case e.base:
+			out = append(out, "baseline: "+e.msg)
+		case e.cand:
+			out = append(out, "candidate: "+e.msg)
+		default:
+			out = append(out, e.msg)
+		}
+	}
+	return out
 }
 
 // analyse fills the statistics of r; it sets r.Verdict only when the series
@@ -405,35 +485,47 @@ func analyse(r *Result, base, cand []float64, alpha float64, crit critFunc) {
 	th := benchmath.Thresholds{CompareAlpha: alpha}
 	x := benchmath.NewSample(append([]float64(nil), base...), &th)
 	y := benchmath.NewSample(append([]float64(nil), cand...), &th)
-	bs := benchmath.AssumeNothing.Summary(x, 1-alpha)
-	cs := benchmath.AssumeNothing.Summary(y, 1-alpha)
-	r.Baseline = Center{N: len(x.Values), Median: bs.Center, Lo: bs.Lo, Hi: bs.Hi}
-	r.Candidate = Center{N: len(y.Values), Median: cs.Center, Lo: cs.Lo, Hi: cs.Hi}
-	for _, w := range append(bs.Warnings, cs.Warnings...) {
-		r.Warnings = append(r.Warnings, w.Error())
-	}
+	var bw, cw, common []string
+	r.Baseline, bw = summarise(x, 1-alpha)
+	r.Candidate, cw = summarise(y, 1-alpha)
 
 	cmp := benchmath.AssumeNothing.Compare(x, y)
 	r.P = cmp.P
 	r.PAdjusted = cmp.P
 	for _, w := range cmp.Warnings {
 		if !errors.Is(w, stats.ErrSamplesEqual) {
-			r.Warnings = append(r.Warnings, w.Error())
+			common = append(common, w.Error())
 		}
 	}
 
 	hl := shiftInterval(x.Values, y.Values, 1-alpha, crit)
-	r.Shift, r.ShiftLo, r.ShiftHi, r.Confidence = hl.Shift, hl.Lo, hl.Hi, hl.Confidence
-	if !hl.Bounded {
+	r.Shift = hl.Shift
+	if hl.Bounded {
+		r.ShiftLo, r.ShiftHi, r.Confidence, r.ShiftIntervalOK = hl.Lo, hl.Hi, hl.Confidence, true
+	} else {
 		r.Verdict = Insufficient
-		r.Warnings = append(r.Warnings, fmt.Sprintf("%d and %d samples are too few for a %.0f %% interval on the change: record more intervals", len(x.Values), len(y.Values), 100*(1-alpha)))
-		r.ShiftLo, r.ShiftHi = 0, 0
+		common = append(common, fmt.Sprintf("%d and %d samples are too few for a %.0f %% interval on the change: record more intervals", len(x.Values), len(y.Values), 100*(1-alpha)))
 	}
-	if bs.Center != 0 {
-		d := math.Abs(bs.Center)
-		r.RelativeOK = true
-		r.Relative, r.RelativeLo, r.RelativeHi = r.Shift/d, r.ShiftLo/d, r.ShiftHi/d
+	r.Warnings = mergeWarnings(bw, cw, common)
+	r.Relative, r.RelativeLo, r.RelativeHi, r.RelativeOK = relative(r.Shift, r.ShiftLo, r.ShiftHi, r.Baseline.Median, r.ShiftIntervalOK)
+}
+
+// relative expresses a shift and its interval as fractions of |base|. ok is
+// false (and all three 0) when base is 0 or so small that a ratio is not
+// finite: a relative change of a zero baseline is not available, never
+// ±Inf. The interval is scaled only when interval is true (else left 0).
+func relative(shift, lo, hi, base float64, interval bool) (rel, relLo, relHi float64, ok bool) {
+	d := math.Abs(base)
+	if d == 0 || !finite(shift/d) {
+		return 0, 0, 0, false
 	}
+	if interval {
+		relLo, relHi = lo/d, hi/d
+		if !finite(relLo) || !finite(relHi) {
+			return 0, 0, 0, false
+		}
+	}
+	return shift / d, relLo, relHi, true
 }
 
 // constant reports whether every value of both samples is the same: no

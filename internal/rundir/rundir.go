@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -35,12 +36,32 @@ var (
 	ErrNotRun = errors.New("folder holds files that are not a harness run's")
 )
 
+// ClaimOption is an option of Claim.
+type ClaimOption func(*claimConfig)
+
+type claimConfig struct {
+	without string
+}
+
+// Without tells Claim what leaving the folder flag out does for this
+// command (e.g. "leave --out out for a fresh timestamped folder under
+// runs/", or "leave --out out to run without writing files"), so the
+// advice of a refusal is right for the command. Without it the advice
+// names no such way out (a command that requires the folder).
+func Without(advice string) ClaimOption {
+	return func(c *claimConfig) { c.without = advice }
+}
+
 // Claim makes dir the output folder of one run of command (e.g. "load"):
 // it creates dir when missing; refuses a non-empty dir unless overwrite is
 // set and dir holds an earlier harness run (its Marker), which is then
 // removed; and writes the Marker. now is the claim's time, recorded in the
 // marker. Errors name the folder and the way out.
-func Claim(dir, command string, overwrite bool, now time.Time) error {
+func Claim(dir, command string, overwrite bool, now time.Time, opts ...ClaimOption) error {
+	var cfg claimConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if dir == "" {
 		return errors.New("rundir: no folder given")
 	}
@@ -69,8 +90,12 @@ func Claim(dir, command string, overwrite bool, now time.Time) error {
 			"give an empty or new folder: %w", dir, Marker, ErrNotRun)
 	}
 	if !overwrite {
-		return fmt.Errorf("%s: holds an earlier run (%s): give a new folder, leave the flag out for a fresh timestamped one, "+
-			"or add --overwrite to replace that run: %w", dir, firstLine(prev), ErrNotEmpty)
+		ways := "give a new folder"
+		if cfg.without != "" {
+			ways += ", " + cfg.without + ","
+		}
+		return fmt.Errorf("%s: holds an earlier run (%s): %s or add --overwrite to replace that run: %w",
+			dir, firstLine(prev), ways, ErrNotEmpty)
 	}
 	for _, e := range entries {
 		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
@@ -124,4 +149,45 @@ func firstLine(b []byte) string {
 		b = b[:200]
 	}
 	return string(b)
+}
+
+// Contains reports whether path lies inside the folder dir (or is dir),
+// after resolving symbolic links of both as far as they exist, so that a
+// file of a run (dir) is never overwritten by a command writing path.
+func Contains(dir, path string) (bool, error) {
+	d, err := resolve(dir)
+	if err != nil {
+		return false, err
+	}
+	p, err := resolve(path)
+	if err != nil {
+		return false, err
+	}
+	rel, err := filepath.Rel(d, p)
+	if err != nil {
+		return false, nil // on different volumes: not inside
+	}
+	return rel == "." || (rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))), nil
+}
+
+// resolve is the absolute path of p with the symbolic links of its longest
+// existing prefix resolved (the rest, not yet created, appended as given).
+func resolve(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", p, err)
+	}
+	rest := ""
+	for cur := abs; ; {
+		r, err := filepath.EvalSymlinks(cur)
+		if err == nil {
+			return filepath.Join(r, rest), nil
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
 }

@@ -109,3 +109,74 @@ func TestFresh(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimAdvice: refusing a folder that holds an earlier run, the advice
+// says what leaving the flag out does only when the command said so
+// (Without), and never more than that.
+func TestClaimAdvice(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts []ClaimOption
+		want string
+		not  string
+	}{
+		{"a fresh folder without the flag", []ClaimOption{Without("leave --out out for a fresh timestamped folder under runs/")},
+			"give a new folder, leave --out out for a fresh timestamped folder under runs/, or add --overwrite", ""},
+		{"no files without the flag", []ClaimOption{Without("leave --out out to run without writing files")},
+			"give a new folder, leave --out out to run without writing files, or add --overwrite", "timestamped"},
+		{"the flag is required", nil, "give a new folder or add --overwrite to replace that run", "leave"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if err := Claim(dir, "load", false, t0); err != nil {
+				t.Fatal(err)
+			}
+			write(t, dir, "summary.json")
+			err := Claim(dir, "load", false, t0, tt.opts...)
+			if !errors.Is(err, ErrNotEmpty) || !strings.Contains(err.Error(), tt.want) || (tt.not != "" && strings.Contains(err.Error(), tt.not)) {
+				t.Errorf("err = %v, want ErrNotEmpty saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestContains: a path is inside a folder when it is the folder or below
+// it, also through a symbolic link or ".." segments, and also when it does
+// not exist yet; a sibling with the same prefix is not.
+func TestContains(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	run := filepath.Join(root, "run")
+	if err := os.MkdirAll(filepath.Join(run, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(root, "link")
+	haveLink := os.Symlink(run, link) == nil
+	tests := []struct {
+		name, path string
+		want       bool
+		needsLink  bool
+	}{
+		{"the folder itself", run, true, false},
+		{"a file of the run", filepath.Join(run, "summary.json"), true, false},
+		{"a new file deeper down", filepath.Join(run, "sub", "new", "x.json"), true, false},
+		{"through ..", filepath.Join(root, "other", "..", "run", "summary.json"), true, false},
+		{"through a symbolic link", filepath.Join(link, "summary.json"), true, true},
+		{"a sibling with the same prefix", filepath.Join(root, "run2", "summary.json"), false, false},
+		{"the parent", root, false, false},
+		{"elsewhere", filepath.Join(t.TempDir(), "summary.json"), false, false},
+	}
+	for _, tt := range tests {
+		if tt.needsLink && !haveLink {
+			t.Logf("NOT CHECKED: %s (cannot make a symbolic link here)", tt.name)
+			continue
+		}
+		got, err := Contains(run, tt.path)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: Contains(%s, %s) = %v, %v; want %v", tt.name, run, tt.path, got, err, tt.want)
+		}
+	}
+}

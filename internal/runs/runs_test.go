@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,12 @@ func TestSamples(t *testing.T) {
 		{"offered, none sent", timeseries.Interval{Start: t0, Seconds: 1, Operation: "get", Offered: 4, NotSent: 4},
 			map[string]float64{runs.MetricAchievedRate: 0}},
 		{"idle", timeseries.Interval{Start: t0, Seconds: 1, Operation: "get"}, map[string]float64{}},
+		// a closing remainder of a run from before the fold (1 answer in
+		// 3.6 ms "is" 280/s): latency and ratios yes, no rate sample
+		{"closing remainder", timeseries.Interval{Start: t0, Seconds: 0.0036, Operation: "get", Offered: 1, Sent: 1, Answered: 1,
+			AchievedRate: 1 / 0.0036, P50: 0.002, P90: 0.002, P99: 0.002, Max: 0.002, Statuses: map[string]int64{"200": 1}},
+			map[string]float64{runs.MetricP50: 0.002, runs.MetricP90: 0.002, runs.MetricP99: 0.002,
+				runs.MetricErrorRatio: 0, runs.MetricThrottledRatio: 0, runs.MetricLagP99: 0}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,6 +65,41 @@ func TestSamples(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSamplesSkipShortRate: the reviewer's 20/s smoke run, recorded before
+// the closing remainder was folded: its 3.6 ms last interval (1 answer,
+// "280/s") gives no achieved_rate sample, so history and compare see 20/s.
+func TestSamplesSkipShortRate(t *testing.T) {
+	t.Parallel()
+	var ivs []timeseries.Interval
+	start := t0
+	for _, secs := range []float64{1, 1, 1, 1, 1, 0.0036} {
+		n := int64(math.Round(20 * secs))
+		if secs < 1 {
+			n = 1
+		}
+		for _, op := range []string{timeseries.AllOperations, "get"} {
+			ivs = append(ivs, timeseries.Interval{Start: start, Seconds: secs, Operation: op, Offered: n, Sent: n, Answered: n,
+				AchievedRate: float64(n) / secs, Statuses: map[string]int64{"200": n}})
+		}
+		start = start.Add(time.Duration(secs * float64(time.Second)))
+	}
+	for _, op := range []string{timeseries.AllOperations, "get"} {
+		var rates []float64
+		p50s := 0
+		for _, s := range runs.Samples(ivs) {
+			switch {
+			case s.Operation == op && s.Metric == runs.MetricAchievedRate:
+				rates = append(rates, s.Value)
+			case s.Operation == op && s.Metric == runs.MetricP50:
+				p50s++
+			}
+		}
+		if len(rates) != 5 || slices.Max(rates) != 20 || p50s != 6 {
+			t.Errorf("%s: rate samples %v, %d p50 samples; want five of 20/s (none from the 3.6 ms remainder), six p50", op, rates, p50s)
+		}
 	}
 }
 

@@ -77,11 +77,13 @@ func MinShift(latencyFloor time.Duration) func(metric string) float64 {
 // Samples maps time series intervals to per-interval samples, one per
 // (operation, metric) that the interval measured: latency percentiles only
 // when something was answered, the rate only when hits were offered or
-// sent, the ratios and lag only when hits were sent. An idle interval (a
+// sent and the interval was long enough for a rate (timeseries.RateFloor:
+// not a closing remainder of a few milliseconds), the ratios and lag only when hits were sent. An idle interval (a
 // quiet period, an operation that got no hits) gives no samples rather than
 // zeros that would read as a change.
 func Samples(ivs []timeseries.Interval) []history.Sample {
 	out := make([]history.Sample, 0, len(ivs)*len(Metrics()))
+	floor := timeseries.RateFloor(ivs)
 	for _, iv := range ivs {
 		add := func(metric string, v float64) {
 			out = append(out, history.Sample{IntervalStart: iv.Start, Operation: iv.Operation, Metric: metric, Value: v})
@@ -91,8 +93,8 @@ func Samples(ivs []timeseries.Interval) []history.Sample {
 			add(MetricP90, iv.P90)
 			add(MetricP99, iv.P99)
 		}
-		if iv.Offered > 0 || iv.Sent > 0 {
-			add(MetricAchievedRate, iv.AchievedRate)
+		if rate, ok := iv.Rate(floor); ok && (iv.Offered > 0 || iv.Sent > 0) {
+			add(MetricAchievedRate, rate)
 		}
 		if iv.Sent > 0 {
 			sent := float64(iv.Sent)

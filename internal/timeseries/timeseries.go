@@ -5,11 +5,13 @@
 // generator's own schedule lag.
 //
 // An Aggregator takes hits as they happen (Record, Offer, NotSent) and is
-// cut into Intervals at times the caller gives (Cut): it never reads the
-// wall clock. Its histograms are reset and reused at every cut, so its
-// memory does not grow with the run's length. A Writer streams the
-// intervals to timeseries.jsonl, flushing each batch, so that a run cut
-// short still leaves every interval it closed. Read loads such a file back
+// cut into Intervals at times the caller gives (Cut, or Tick and Finish,
+// which fold a short closing remainder into the interval before it): it
+// never reads the wall clock. Its histograms are reset and reused at every
+// cut, so its memory does not grow with the run's length. A Writer streams
+// the intervals to timeseries.jsonl, flushing each batch, so that a run cut
+// short still leaves every interval it wrote. RateFloor and Interval.Rate
+// are the one rule for when an interval's achieved rate is a sample. Read loads such a file back
 // strictly: a damaged line is reported with the file, line and damage,
 // never skipped silently.
 //
@@ -162,15 +164,85 @@ func WithSecrets(known ...string) Option {
 	return func(a *Aggregator) { a.secrets = append(a.secrets, known...) }
 }
 
-// Aggregator accumulates one open interval and closes it at each Cut. It is
-// safe for concurrent use.
+// Aggregator accumulates one open interval and closes it at each Cut (or
+// Tick). It is safe for concurrent use.
+//
+// A run's closing interval is whatever is left after the last regular cut:
+// often a few milliseconds holding the last answers, whose count over so
+// short a time reads as a rate tens of times the run's. A streaming caller
+// therefore uses Tick for the regular cuts and Finish at the end: Tick
+// holds each closed interval back until the next Tick, and Finish folds a
+// closing remainder shorter than TailFold of the interval before it into
+// that interval (one row, its Seconds the two lengths together, its
+// percentiles from the two intervals' histograms merged, so still exact).
+// Every hit is counted once either way. The rule looks only at the shard's
+// own cut times, so the shards of one run, cut on one --start-at grid,
+// still match interval by interval when merged.
 type Aggregator struct {
 	mu      sync.Mutex
-	start   time.Time
 	sigfigs int
 	secrets []string
-	ops     map[string]*opInterval
-	all     *opInterval
+	// names are the operations seen in the run (at most MaxOperations, then
+	// OperationOther); every cut has a row for each.
+	names map[string]bool
+	// cur is the open interval, from start.
+	start time.Time
+	cur   frame
+	// held is the interval Tick closed last and holds back, from heldStart
+	// to heldEnd (holding says there is one), with the operations seen
+	// when it closed.
+	held               frame
+	heldStart, heldEnd time.Time
+	heldNames          []string
+	holding            bool
+}
+
+// TailFold is the fold rule of Finish: a closing remainder shorter than
+// this share of the interval before it is folded into that interval.
+const TailFold = 0.5
+
+// MinRateSeconds is the shortest interval whose achieved rate is ever a
+// sample, whatever its series: a count over less than a tenth of a second
+// is no rate (1 answer in 4 ms "is" 250/s).
+const MinRateSeconds = 0.1
+
+// RateFloor is the shortest interval of the series ivs whose achieved rate
+// is a sample (Interval.Rate): TailFold of the series' usual interval
+// length (the upper median of its "all" rows' lengths), and at least
+// MinRateSeconds. A closing remainder well short of the intervals before
+// it (in a file written before Finish folded it, or a merge of shards) is
+// below it; the intervals a run is cut at (a second, a quarter second
+// while progress is drawn on a terminal) are above it.
+func RateFloor(ivs []Interval) float64 {
+	secs := make([]float64, 0, len(ivs))
+	for _, iv := range ivs {
+		if iv.Operation == AllOperations && iv.Seconds >= 0 {
+			secs = append(secs, iv.Seconds)
+		}
+	}
+	if len(secs) == 0 {
+		return MinRateSeconds
+	}
+	sort.Float64s(secs)
+	return max(MinRateSeconds, TailFold*secs[len(secs)/2])
+}
+
+// Rate returns the interval's achieved rate and whether it is a meaningful
+// sample: only when the interval lasted at least floor (RateFloor of its
+// series; never less than MinRateSeconds). Consumers that take
+// per-interval rate samples (history, compare) take them here.
+func (iv Interval) Rate(floor float64) (float64, bool) {
+	if !(iv.Seconds >= max(floor, MinRateSeconds)) {
+		return 0, false
+	}
+	return iv.AchievedRate, true
+}
+
+// frame is one interval's state: all operations together and each one
+// (created when it first gets something in this frame).
+type frame struct {
+	all *opInterval
+	ops map[string]*opInterval
 }
 
 // opInterval is one operation's open interval. Its histograms are reset,
@@ -186,11 +258,12 @@ type opInterval struct {
 
 // NewAggregator returns an Aggregator whose first interval starts at start.
 func NewAggregator(start time.Time, opts ...Option) *Aggregator {
-	a := &Aggregator{start: start, sigfigs: 3, ops: map[string]*opInterval{}}
+	a := &Aggregator{start: start, sigfigs: 3, names: map[string]bool{}}
 	for _, o := range opts {
 		o(a)
 	}
-	a.all = a.newOp()
+	a.cur = frame{all: a.newOp(), ops: map[string]*opInterval{}}
+	a.held = frame{all: a.newOp(), ops: map[string]*opInterval{}}
 	return a
 }
 
@@ -205,24 +278,29 @@ func (a *Aggregator) newOp() *opInterval {
 	}
 }
 
+// get returns f's interval of the operation name, creating it.
+func (a *Aggregator) get(f *frame, name string) *opInterval {
+	o, ok := f.ops[name]
+	if !ok {
+		o = a.newOp()
+		f.ops[name] = o
+	}
+	return o
+}
+
 // op returns the open interval of op, creating it (a.mu held). An
 // operation literally named "all" is kept apart from the "all" row.
 func (a *Aggregator) op(name string) *opInterval {
 	if name == AllOperations {
 		name = AllOperations + " (operation)"
 	}
-	if o, ok := a.ops[name]; ok {
-		return o
-	}
-	if len(a.ops) >= MaxOperations {
-		name = OperationOther
-		if o, ok := a.ops[name]; ok {
-			return o
+	if !a.names[name] {
+		if len(a.names) >= MaxOperations {
+			name = OperationOther
 		}
+		a.names[name] = true
 	}
-	o := a.newOp()
-	a.ops[name] = o
-	return o
+	return a.get(&a.cur, name)
 }
 
 // Offer counts n hits the pacer scheduled for op.
@@ -232,7 +310,7 @@ func (a *Aggregator) Offer(op string, n int64) {
 	}
 	a.mu.Lock()
 	a.op(op).offered += n
-	a.all.offered += n
+	a.cur.all.offered += n
 	a.mu.Unlock()
 }
 
@@ -243,7 +321,7 @@ func (a *Aggregator) NotSent(op, reason string, n int64) {
 		return
 	}
 	a.mu.Lock()
-	for _, o := range [2]*opInterval{a.op(op), a.all} {
+	for _, o := range [2]*opInterval{a.op(op), a.cur.all} {
 		o.notSent += n
 		o.notSentReasons[reason] += n
 	}
@@ -259,7 +337,7 @@ func (a *Aggregator) Retried(op string, n int64) {
 	}
 	a.mu.Lock()
 	a.op(op).retries += n
-	a.all.retries += n
+	a.cur.all.retries += n
 	a.mu.Unlock()
 }
 
@@ -273,7 +351,7 @@ func (a *Aggregator) Record(op string, intended, sent time.Time, latency time.Du
 		lag = 0
 	}
 	a.mu.Lock()
-	for _, o := range [2]*opInterval{a.op(op), a.all} {
+	for _, o := range [2]*opInterval{a.op(op), a.cur.all} {
 		o.sent++
 		if attempts > 1 {
 			o.retries += int64(attempts - 1)
@@ -302,10 +380,16 @@ func (o *opInterval) addError(text string) {
 	if len(text) > MaxErrorText {
 		text = text[:MaxErrorText]
 	}
+	o.addErrorN(text, 1)
+}
+
+// addErrorN counts n errors of a text already cut to MaxErrorText, under
+// ErrorOther once MaxErrorKinds kinds are kept.
+func (o *opInterval) addErrorN(text string, n int64) {
 	if _, ok := o.errors[text]; !ok && len(o.errors) >= MaxErrorKinds {
 		text = ErrorOther
 	}
-	o.errors[text]++
+	o.errors[text] += n
 }
 
 func recordClamped(h *hdrhistogram.Histogram, d time.Duration) {
@@ -315,29 +399,128 @@ func recordClamped(h *hdrhistogram.Histogram, d time.Duration) {
 }
 
 // Cut closes the open interval at now and opens the next one there. It
-// returns the "all" row first, then one row per operation seen so far in
-// the run (zeros when it was idle), sorted by name, so every cut has the
-// same rows.
+// returns the interval Tick held back, if any, then the one it closed; each
+// as the "all" row first, then one row per operation seen so far in the
+// run (zeros when it was idle), sorted by name, so every cut has the same
+// rows.
 func (a *Aggregator) Cut(now time.Time) []Interval {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	start := a.start
-	secs := now.Sub(start).Seconds()
-	if secs < 0 {
-		secs = 0
+	return a.cut(now)
+}
+
+// Tick closes the open interval at now, opens the next one there and holds
+// the closed one back (so that Finish can fold a short closing remainder
+// into it). It returns the rows of the interval held back before (nil at
+// the first Tick), as Cut does. A stream of Ticks ended by Finish (or Cut)
+// gives every interval once, in order.
+func (a *Aggregator) Tick(now time.Time) []Interval {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []Interval
+	if a.holding {
+		out = a.rows(&a.held, a.heldStart, a.heldEnd, a.heldNames)
 	}
+	a.held, a.cur = a.cur, a.held
+	a.heldStart, a.heldEnd, a.heldNames, a.holding = a.start, now, a.sortedNames(), true
 	a.start = now
-	names := make([]string, 0, len(a.ops))
-	for n := range a.ops {
+	return out
+}
+
+// Finish closes the run's last interval at now: when it is shorter than
+// TailFold of the interval Tick held back, it is folded into that one (one
+// row, from the held interval's start to now); otherwise both are
+// returned, in order. Without a held interval it is Cut.
+func (a *Aggregator) Finish(now time.Time) []Interval {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.holding && foldTail(a.heldEnd.Sub(a.heldStart), now.Sub(a.start)) {
+		a.fold()
+	}
+	return a.cut(now)
+}
+
+// foldTail is the fold rule: a closing remainder tail shorter than
+// TailFold of the interval before it, prev, is folded into it.
+func foldTail(prev, tail time.Duration) bool {
+	return float64(tail) < TailFold*float64(prev)
+}
+
+// fold adds the open interval into the held one and makes that the open
+// interval again, from its start (a.mu held).
+func (a *Aggregator) fold() {
+	a.held.all.absorb(a.cur.all)
+	for name, o := range a.cur.ops {
+		a.get(&a.held, name).absorb(o)
+	}
+	a.held, a.cur = a.cur, a.held
+	a.start, a.holding = a.heldStart, false
+}
+
+// cut returns the held interval's rows, if any, and the open interval's,
+// closed at now (a.mu held).
+func (a *Aggregator) cut(now time.Time) []Interval {
+	var out []Interval
+	if a.holding {
+		out = a.rows(&a.held, a.heldStart, a.heldEnd, a.heldNames)
+		a.holding = false
+	}
+	out = append(out, a.rows(&a.cur, a.start, now, a.sortedNames())...)
+	a.start = now
+	return out
+}
+
+// sortedNames returns the operations seen so far, sorted (a.mu held).
+func (a *Aggregator) sortedNames() []string {
+	names := make([]string, 0, len(a.names))
+	for n := range a.names {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	return names
+}
+
+// rows closes f, the interval from start to end, into its rows (all, then
+// names) and resets it (a.mu held).
+func (a *Aggregator) rows(f *frame, start, end time.Time, names []string) []Interval {
+	secs := end.Sub(start).Seconds()
+	if secs < 0 {
+		secs = 0
+	}
 	out := make([]Interval, 0, len(names)+1)
-	out = append(out, a.all.close(start, secs, AllOperations, a.secrets))
+	out = append(out, f.all.close(start, secs, AllOperations, a.secrets))
 	for _, n := range names {
-		out = append(out, a.ops[n].close(start, secs, n, a.secrets))
+		if o, ok := f.ops[n]; ok {
+			out = append(out, o.close(start, secs, n, a.secrets))
+		} else {
+			out = append(out, Interval{Start: start, Seconds: secs, Operation: n})
+		}
 	}
 	return out
+}
+
+// absorb adds o into the interval (counts and maps summed, histograms
+// merged, maxima kept) and resets o.
+func (dst *opInterval) absorb(o *opInterval) {
+	dst.offered += o.offered
+	dst.sent += o.sent
+	dst.answered += o.answered
+	dst.notSent += o.notSent
+	dst.throttled += o.throttled
+	dst.retries += o.retries
+	for k, v := range o.notSentReasons {
+		dst.notSentReasons[k] += v
+	}
+	for k, v := range o.statuses {
+		dst.statuses[k] += v
+	}
+	for k, v := range o.errors {
+		dst.addErrorN(k, v)
+	}
+	dst.lat.Merge(o.lat) // same range and precision: nothing dropped
+	dst.lag.Merge(o.lag)
+	dst.latMax, dst.lagMax = max(dst.latMax, o.latMax), max(dst.lagMax, o.lagMax)
+	o.reset()
 }
 
 // close returns the interval's row and resets it for the next.
@@ -378,6 +561,12 @@ func (o *opInterval) close(start time.Time, secs float64, name string, secrets [
 			iv.Errors[redact.Scrub(k, secrets...)] += v
 		}
 	}
+	o.reset()
+	return iv
+}
+
+// reset empties the interval for the next, keeping its allocations.
+func (o *opInterval) reset() {
 	o.offered, o.sent, o.answered, o.notSent, o.throttled, o.retries = 0, 0, 0, 0, 0, 0
 	o.latMax, o.lagMax = 0, 0
 	o.lat.Reset()
@@ -385,7 +574,6 @@ func (o *opInterval) close(start time.Time, secs float64, name string, secrets [
 	clear(o.notSentReasons)
 	clear(o.statuses)
 	clear(o.errors)
-	return iv
 }
 
 // quantile returns the q-th percentile in seconds, never above the exact

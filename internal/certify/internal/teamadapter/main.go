@@ -12,6 +12,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,12 @@ func run(variant string, args []string, getenv func(string) string, stdin io.Rea
 	}
 	op := args[len(args)-1]
 	in, _ := io.ReadAll(stdin)
+	if p.logSecrets {
+		logEncodedSecrets(stderr, getenv)
+	}
+	if p.hang {
+		return hang(op, getenv, stderr)
+	}
 	out, err := p.run(op, in, getenv, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s failed: %v\n", op, err)
@@ -59,6 +66,47 @@ type bugPolicy struct {
 	alwaysRefresh bool                          // fetches a token from LWA on every call
 	dropPage      bool                          // drops the second page's networks
 	loopPage      bool                          // asks for every page after the first twice
+	logSecrets    bool                          // logs its secrets base64-encoded on stderr
+	hang          bool                          // logs a line, tells the test, then hangs (see hang)
+}
+
+// readyEnv names the FIFO the hanging variant writes to once it has
+// logged, so that a test interrupts the run while the call is in flight
+// without guessing a delay.
+const readyEnv = "HARNESS_TEST_READY"
+
+// hang logs a line for op on log, writes it to the FIFO readyEnv names
+// (which blocks until the test reads it), then waits until it is killed.
+func hang(op string, getenv func(string) string, log io.Writer) int {
+	line := fmt.Sprintf("%s: started, the secret is %s\n", op, getenv("HARNESS_LWA_CLIENT_SECRET"))
+	io.WriteString(log, line)
+	if f, err := os.OpenFile(getenv(readyEnv), os.O_WRONLY, 0); err == nil {
+		io.WriteString(f, line)
+		f.Close()
+	}
+	time.Sleep(time.Hour) // until the harness kills the process group
+	return 0
+}
+
+// logEncodedSecrets writes to log, as a careless adapter might, the HTTP
+// Basic client-auth header of LWA (base64 of "clientId:secret") and every
+// base64 form (standard and URL-safe, padded and not) of the client secret,
+// of "clientId:secret" and of the tokens it was given.
+func logEncodedSecrets(log io.Writer, getenv func(string) string) {
+	id, secret := getenv("HARNESS_LWA_CLIENT_ID"), getenv("HARNESS_LWA_CLIENT_SECRET")
+	fmt.Fprintf(log, "Authorization: Basic %s\n", base64.StdEncoding.EncodeToString([]byte(id+":"+secret)))
+	values := []string{secret, id + ":" + secret}
+	for _, k := range []string{"HARNESS_CUSTOMER_ACCESS_TOKEN", "HARNESS_CUSTOMER_REFRESH_TOKEN",
+		"HARNESS_VENDOR_ACCESS_TOKEN", "HARNESS_VENDOR_REFRESH_TOKEN"} {
+		if v := getenv(k); v != "" {
+			values = append(values, v)
+		}
+	}
+	for _, v := range values {
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			fmt.Fprintf(log, "credential %s\n", enc.EncodeToString([]byte(v)))
+		}
+	}
 }
 
 // Small back-off figures keep the tests fast: base 100 ms, cap 800 ms
@@ -108,7 +156,9 @@ func bugVariants() map[string]bugPolicy {
 		"constant-delay": with(func(p *bugPolicy) {
 			p.delay = func(int) time.Duration { return time.Duration((0.5 + rand.Float64()) * float64(200*time.Millisecond)) }
 		}),
-		"never-retries-503": with(func(p *bugPolicy) { p.retry = map[int]bool{0: true, 429: true, 500: true} }),
+		"never-retries-503":    with(func(p *bugPolicy) { p.retry = map[int]bool{0: true, 429: true, 500: true} }),
+		"logs-encoded-secrets": with(func(p *bugPolicy) { p.logSecrets = true }),
+		"logs-then-hangs":      with(func(p *bugPolicy) { p.hang = true }),
 	}
 }
 
