@@ -453,9 +453,6 @@ func (r *runner) record(key string, sr ScenarioResult) {
 	r.mu.Unlock()
 }
 
-// supports says whether the adapter implements op.
-func (r *runner) supports(op string) bool { return slices.Contains(r.opt.Operations, op) }
-
 // scenarioOps returns the adapter operations a scenario's @op: tags name.
 func scenarioOps(tags []string) []string {
 	var out []string

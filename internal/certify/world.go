@@ -137,10 +137,8 @@ func (r *runner) register(sc *godog.ScenarioContext) {
 		for _, t := range s.Tags {
 			w.tags = append(w.tags, t.Name)
 		}
-		for _, op := range scenarioOps(w.tags) {
-			if !r.supports(op) {
-				w.skip = fmt.Sprintf("the adapter does not implement %s (--operations %s)", op, strings.Join(r.opt.Operations, ","))
-			}
+		if op := unsupportedOp(w.tags, r.opt.Operations); op != "" {
+			w.skip = fmt.Sprintf("the adapter does not implement %s (--operations %s)", op, strings.Join(r.opt.Operations, ","))
 		}
 		return context.WithValue(ctx, worldKey{}, w), nil
 	})
