@@ -403,10 +403,3 @@ func writeCompareJSON(w io.Writer, c Comparison) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }
-
-func abs(v float64) float64 {
-	if v < 0 {
-		return -v
-	}
-	return v
-}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/alexa-harness/harness/internal/changepoint"
 	"github.com/alexa-harness/harness/internal/history"
+	"github.com/alexa-harness/harness/internal/regress"
 	"github.com/alexa-harness/harness/internal/runs"
 )
 
@@ -213,8 +214,7 @@ func WriteDetection(w io.Writer, f Format, d Detection) error {
 	for _, c := range d.Changes {
 		p := d.Points[c.Index]
 		jc := jsonChange{RunID: p.RunID, Started: p.StartedAt, GitRevision: p.GitRevision, Index: c.Index, Before: c.Before, After: c.After, P: c.P, Q: c.Q}
-		if c.Before != 0 {
-			rel := (c.After - c.Before) / abs(c.Before)
+		if rel, ok := regress.Relative(c.After-c.Before, c.Before); ok {
 			jc.Relative = &rel
 		}
 		changes = append(changes, jc)

@@ -69,8 +69,11 @@ func loadCharts(r LoadReport) ([]chart, error) {
 	return out, nil
 }
 
-func perSecond(n int64, secs float64) float64 {
-	if secs <= 0 {
+// perSecond is n per second over an interval of secs, NaN (a gap in the
+// line) for an interval shorter than floor (timeseries.RateFloor): a count
+// over a few milliseconds is no rate.
+func perSecond(n int64, secs, floor float64) float64 {
+	if secs <= 0 || secs < floor {
 		return math.NaN()
 	}
 	return float64(n) / secs
@@ -114,6 +117,7 @@ func throughputChart(r LoadReport, all []timeseries.Interval, _, x1 []float64) (
 		func(iv timeseries.Interval) int64 { return iv.Answered },
 		func(iv timeseries.Interval) int64 { return iv.NotSent },
 	}
+	floor := timeseries.RateFloor(all)
 	var anyNotSent bool
 	for _, iv := range all {
 		anyNotSent = anyNotSent || iv.NotSent > 0
@@ -124,7 +128,7 @@ func throughputChart(r LoadReport, all []timeseries.Interval, _, x1 []float64) (
 		}
 		ys := make([]float64, len(all))
 		for i, iv := range all {
-			ys[i] = perSecond(get[k](iv), iv.Seconds)
+			ys[i] = perSecond(get[k](iv), iv.Seconds, floor)
 		}
 		addLine(p, s, x1, ys)
 		c.Legend = append(c.Legend, s)
@@ -183,9 +187,10 @@ func mixChart(_ LoadReport, all []timeseries.Interval, x0, x1 []float64) (chart,
 		layers[k] = make([]float64, len(all))
 	}
 	used := make([]bool, len(mixLayers))
+	floor := timeseries.RateFloor(all)
 	for i, iv := range all {
-		if iv.Seconds <= 0 {
-			continue
+		if iv.Seconds <= 0 || iv.Seconds < floor {
+			continue // no rate from a few milliseconds: an empty bar
 		}
 		for st, n := range iv.Statuses {
 			k := mixLayer(st)

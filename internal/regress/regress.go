@@ -514,9 +514,21 @@ func analyse(r *Result, base, cand []float64, alpha float64, crit critFunc) {
 // false (and all three 0) when base is 0 or so small that a ratio is not
 // finite: a relative change of a zero baseline is not available, never
 // ±Inf. The interval is scaled only when interval is true (else left 0).
+// Relative is change as a fraction of |base|: the one rule for a relative
+// change (compare, history --detect). ok is false when it is not
+// available: base 0, or a ratio that is not finite (a subnormal base), so
+// that no ±Inf or NaN reaches a report.
+func Relative(change, base float64) (rel float64, ok bool) {
+	d := math.Abs(base)
+	if d == 0 || !finite(change/d) {
+		return 0, false
+	}
+	return change / d, true
+}
+
 func relative(shift, lo, hi, base float64, interval bool) (rel, relLo, relHi float64, ok bool) {
 	d := math.Abs(base)
-	if d == 0 || !finite(shift/d) {
+	if _, ok := Relative(shift, base); !ok {
 		return 0, 0, 0, false
 	}
 	if interval {
