@@ -38,6 +38,12 @@ func TestConformOutput(t *testing.T) {
 		{"progress", nil, []string{"--tags", "@op:token"}, ExitOK, []string{"PASS (target mock"}, nil},
 		{"pretty", nil, []string{"--tags", "@op:token", "--format", "pretty"}, ExitOK, []string{"PASS (target mock", "# register.go:"},
 			[]string{"scrub.go", "makeFuncStub"}},
+		// --rate and --max-requests pace and bound a mock run too; only
+		// --allow-writes is for real targets alone.
+		{"rate on the mock", nil, []string{"--tags", "@op:token", "--rate", "1000", "--max-requests", "500"}, ExitOK,
+			[]string{"PASS (target mock"}, []string{"real only"}},
+		{"allow-writes on the mock", nil, []string{"--tags", "@op:token", "--allow-writes"}, ExitOK,
+			[]string{"PASS (target mock", "--allow-writes applies to --target real only"}, nil},
 		{"tags select nothing", nil, []string{"--tags", "@no-such-tag"}, ExitUsage,
 			[]string{`tag expression "@no-such-tag" selects no scenario`}, []string{"No scenarios", "0 scenarios", "0 steps"}},
 	}
