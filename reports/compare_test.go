@@ -10,6 +10,7 @@ import (
 
 	"github.com/alexa-harness/harness/internal/regress"
 	"github.com/alexa-harness/harness/internal/runs"
+	"github.com/alexa-harness/harness/internal/testrun"
 )
 
 // degenerateComparison compares base and cand as the samples of three
@@ -48,21 +49,9 @@ func checkCompareOutputs(t *testing.T, c Comparison) {
 			t.Fatalf("%s: %v", f, err)
 		}
 		out := b.String()
-		for _, bad := range []string{"Inf", "NaN", "∞", "+-", "+−", "−-"} {
-			if strings.Contains(out, bad) {
-				t.Errorf("%s output has %q:\n%s", f, bad, out)
-			}
-		}
+		testrun.CheckFiniteText(t, string(f)+" output", out)
 		if f == FormatText {
-			seen := map[string]bool{}
-			for _, line := range strings.Split(out, "\n") {
-				if strings.HasPrefix(line, "warning:") {
-					if seen[line] {
-						t.Errorf("warning printed twice: %s", line)
-					}
-					seen[line] = true
-				}
-			}
+			testrun.WarningsOnce(t, out)
 		}
 		if f != FormatJSON {
 			continue

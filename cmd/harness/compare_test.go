@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/alexa-harness/harness/internal/loadgen"
+	"github.com/alexa-harness/harness/internal/testrun"
 	"github.com/alexa-harness/harness/internal/timeseries"
 )
 
@@ -236,20 +237,8 @@ func TestCompareSmallSamples(t *testing.T) {
 			if code != ExitOK {
 				t.Fatalf("text: exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out, errs)
 			}
-			for _, bad := range []string{"+-", "Inf", "NaN", "∞"} {
-				if strings.Contains(out, bad) {
-					t.Errorf("text has %q:\n%s", bad, out)
-				}
-			}
-			seen := map[string]bool{}
-			for _, line := range strings.Split(out, "\n") {
-				if strings.HasPrefix(line, "warning:") {
-					if seen[line] {
-						t.Errorf("warning printed twice: %s", line)
-					}
-					seen[line] = true
-				}
-			}
+			testrun.CheckFiniteText(t, "text", out)
+			seen := testrun.WarningsOnce(t, out)
 			if !seen["warning: all p50: baseline and candidate: need >= 8 samples for confidence interval at level 0.99"] {
 				t.Errorf("the small-sample warning is not given once for both runs:\n%s", out)
 			}

@@ -3,87 +3,29 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/alexa-harness/harness/internal/conform"
 	"github.com/alexa-harness/harness/internal/runs"
+	"github.com/alexa-harness/harness/internal/testrun"
 )
 
-// cancelAfter passes writes on to w and cancels the run's context at the
-// n-th: an interrupt (what SIGINT does to main's context) after a few
-// steps of godog's progress output, with no wall-clock sleep.
-type cancelAfter struct {
-	mu     sync.Mutex
-	w      *lockedBuffer
-	n      int
-	cancel context.CancelFunc
-}
-
-func (c *cancelAfter) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n--; c.n == 0 {
-		c.cancel()
-	}
-	return c.w.Write(p)
-}
-
 // junitCounts validates a JUnit file against the Jenkins schema the
-// reports package's tests use (skipping loudly without xmllint) and returns
-// its <testsuites> counts and how many test cases hold an <error>.
-func junitCounts(t *testing.T, path string) (tests, failures, errs, errorCases int) {
+// reports package's tests use (testrun.ReadJUnit: loudly not, without
+// xmllint), checks that every <error> says the run was interrupted, and
+// returns its <testsuites> counts.
+func junitCounts(t *testing.T, path string) (tests, failures, errs int) {
 	t.Helper()
-	if xmllint, err := exec.LookPath("xmllint"); err != nil {
-		t.Log("NOT VALIDATED: xmllint is not installed, so " + path + " is NOT checked against the Jenkins schema; install it with `apt-get install -y libxml2-utils`")
-	} else if out, err := exec.Command(xmllint, "--noout", "--schema", "../../reports/testdata/junit.xsd", path).CombinedOutput(); err != nil {
-		t.Errorf("xmllint --schema junit.xsd %s: %v\n%s", path, err, out)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Tests    int `xml:"tests,attr"`
-		Failures int `xml:"failures,attr"`
-		Errors   int `xml:"errors,attr"`
-		Suites   []struct {
-			Errors int `xml:"errors,attr"`
-			Cases  []struct {
-				Error *struct {
-					Message string `xml:"message,attr"`
-				} `xml:"error"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal(b, &doc); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	sum := 0
-	for _, s := range doc.Suites {
-		n := 0
-		for _, c := range s.Cases {
-			if c.Error != nil {
-				n++
-				if c.Error.Message != conform.ReasonInterrupted {
-					t.Errorf("%s: <error message=%q>, want %q", path, c.Error.Message, conform.ReasonInterrupted)
-				}
-			}
+	doc := testrun.ReadJUnit(t, "../../reports/testdata/junit.xsd", path)
+	for _, e := range doc.ErrorCases() {
+		if e.Message != conform.ReasonInterrupted {
+			t.Errorf("%s: <error message=%q>, want %q", path, e.Message, conform.ReasonInterrupted)
 		}
-		if n != s.Errors {
-			t.Errorf("%s: a suite says errors=%d but has %d <error> cases", path, s.Errors, n)
-		}
-		sum += s.Errors
 	}
-	if sum != doc.Errors {
-		t.Errorf("%s: <testsuites errors=%d>, its suites sum to %d", path, doc.Errors, sum)
-	}
-	return doc.Tests, doc.Failures, doc.Errors, sum
+	return doc.Tests, doc.Failures, doc.Errors
 }
 
 // TestConformInterrupted interrupts `harness conform --out` as SIGINT does
@@ -109,7 +51,7 @@ func TestConformInterrupted(t *testing.T) {
 			ts := newTestState(t, append([]string{"conform", "--out", out, "--format", "progress"}, tt.args...)...)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			ts.globalState.Stdout = &cancelAfter{w: ts.Stdout, n: tt.after, cancel: cancel}
+			ts.globalState.Stdout = &testrun.CancelAfter{W: ts.Stdout, N: tt.after, Cancel: cancel}
 			if code := run(ctx, ts.globalState); code != ExitInterrupted {
 				t.Fatalf("exit %d, want %d (interrupted)\n%s", code, ExitInterrupted, ts.Stderr.String())
 			}
@@ -134,10 +76,10 @@ func TestConformInterrupted(t *testing.T) {
 			if !res.Interrupted || res.Aborted != aborted || aborted == 0 {
 				t.Fatalf("conform.json: interrupted %v, aborted %d; %d scenarios aborted", res.Interrupted, res.Aborted, aborted)
 			}
-			if tests, failures, errs, _ := junitCounts(t, filepath.Join(out, conform.JUnitFile)); tests != len(res.Scenarios) || failures != 0 || errs != aborted {
+			if tests, failures, errs := junitCounts(t, filepath.Join(out, conform.JUnitFile)); tests != len(res.Scenarios) || failures != 0 || errs != aborted {
 				t.Errorf("junit.xml: tests %d failures %d errors %d; want %d, 0, %d (the aborted)", tests, failures, errs, len(res.Scenarios), aborted)
 			}
-			if _, _, errs, _ := junitCounts(t, filepath.Join(out, "coverage.xml")); errs == 0 {
+			if _, _, errs := junitCounts(t, filepath.Join(out, "coverage.xml")); errs == 0 {
 				t.Error("coverage.xml: no cell is an error, though the interruption left cells with no finished scenario")
 			}
 			for _, f := range []struct{ file, want string }{

@@ -3,34 +3,15 @@ package certify
 import (
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/alexa-harness/harness/internal/conform"
+	"github.com/alexa-harness/harness/internal/testrun"
 )
-
-// cancelAfter is a console writer that cancels the run's context at its
-// n-th write (what SIGINT does to the CLI's context), with no sleep.
-type cancelAfter struct {
-	mu     sync.Mutex
-	n      int
-	cancel context.CancelFunc
-}
-
-func (c *cancelAfter) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n--; c.n == 0 {
-		c.cancel()
-	}
-	return len(p), nil
-}
 
 // TestInterruptedCertificate interrupts real certification runs of the
 // reference adapter and checks every file of the certificate: none claims
@@ -56,7 +37,7 @@ func TestInterruptedCertificate(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			res, err := Run(ctx, Options{Adapter: adapter, Env: env, Tags: tt.tags, Concurrency: tt.concurrency, OutDir: out,
-				Format: "progress", Output: &cancelAfter{n: tt.after, cancel: cancel}})
+				Format: "progress", Output: &testrun.CancelAfter{N: tt.after, Cancel: cancel}})
 			if !errors.Is(err, context.Canceled) || res == nil {
 				t.Fatalf("Run = %v, %v; want the partial result and context.Canceled", res, err)
 			}
@@ -130,29 +111,20 @@ func TestInterruptedCertificate(t *testing.T) {
 	}
 }
 
-// checkJUnit validates a JUnit file against the Jenkins schema (loudly
-// not, without xmllint) and checks its counts: tests, failures, and one
-// <error message="aborted: interrupted"> per aborted scenario.
+// checkJUnit validates a JUnit file against the Jenkins schema
+// (testrun.ReadJUnit: loudly not, without xmllint) and checks its counts:
+// tests, failures, and one <error message="aborted: interrupted"
+// type="aborted"> per aborted scenario.
 func checkJUnit(t *testing.T, path string, tests, failures, aborted int) {
 	t.Helper()
-	if xmllint, err := exec.LookPath("xmllint"); err != nil {
-		t.Log("NOT VALIDATED: xmllint is not installed, so " + path + " is NOT checked against the Jenkins schema; install it with `apt-get install -y libxml2-utils`")
-	} else if out, err := exec.Command(xmllint, "--noout", "--schema", "../../reports/testdata/junit.xsd", path).CombinedOutput(); err != nil {
-		t.Errorf("xmllint --schema junit.xsd %s: %v\n%s", path, err, out)
+	doc := testrun.ReadJUnit(t, "../../reports/testdata/junit.xsd", path)
+	n := 0
+	for _, e := range doc.ErrorCases() {
+		if e.Message == conform.ReasonInterrupted && e.Type == "aborted" {
+			n++
+		}
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Tests    int `xml:"tests,attr"`
-		Failures int `xml:"failures,attr"`
-		Errors   int `xml:"errors,attr"`
-	}
-	if err := xml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if n := strings.Count(string(b), `<error message="`+conform.ReasonInterrupted+`" type="aborted">`); doc.Tests != tests || doc.Failures != failures || doc.Errors != aborted || n != aborted {
+	if doc.Tests != tests || doc.Failures != failures || doc.Errors != aborted || n != aborted {
 		t.Errorf("%s: tests %d failures %d errors %d, %d aborted <error>s; want %d, %d, %d, %d", path, doc.Tests, doc.Failures, doc.Errors, n, tests, failures, aborted, aborted)
 	}
 }

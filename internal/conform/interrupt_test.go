@@ -6,26 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/alexa-harness/harness/internal/testrun"
 )
-
-// cancelAfter is a console writer that cancels the run's context at its
-// n-th write: an interruption after a few steps, with no wall-clock sleep.
-type cancelAfter struct {
-	mu     sync.Mutex
-	n      int
-	cancel context.CancelFunc
-}
-
-func (c *cancelAfter) Write(p []byte) (int, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n--; c.n == 0 {
-		c.cancel()
-	}
-	return len(p), nil
-}
 
 // TestInterruptedRun interrupts real runs against the embedded mock and
 // checks that the result says so: Interrupted, the aborted scenarios
@@ -50,7 +34,7 @@ func TestInterruptedRun(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			res, err := Run(ctx, Options{Tags: tt.tags, Concurrency: tt.concurrency, Format: "progress",
-				Output: &cancelAfter{n: tt.after, cancel: cancel}})
+				Output: &testrun.CancelAfter{N: tt.after, Cancel: cancel}})
 			if !errors.Is(err, context.Canceled) || res == nil {
 				t.Fatalf("Run = %v, %v; want the partial result and context.Canceled", res, err)
 			}

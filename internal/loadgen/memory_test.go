@@ -3,7 +3,6 @@ package loadgen
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -12,30 +11,14 @@ import (
 	"github.com/alexa-harness/harness/internal/clients"
 	"github.com/alexa-harness/harness/internal/compliance"
 	"github.com/alexa-harness/harness/internal/mock"
+	"github.com/alexa-harness/harness/internal/testrun"
 )
-
-// liveHeap returns the bytes of live heap objects after a full collection.
-func liveHeap() uint64 {
-	var ms runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
 
 // eventsOvershoot is the largest capacity-to-length ratio the slice of kept
 // attempts reaches right after append grows it, from 10,000 attempts on
-// (below that the slice is small beside the bound a run reserves). For
-// large slices append's ratio falls as the slice grows (runtime
-// nextslicecap: about 1.25 + 192/len), so its first growths are its worst;
-// they are replayed on the real element type, size-class rounding included.
+// (below that the slice is small beside the bound a run reserves).
 func eventsOvershoot() float64 {
-	worst := 1.0
-	for n := 10000; n < 40000; {
-		grown := append(make([]compliance.Event, n), compliance.Event{})
-		worst = max(worst, float64(cap(grown))/float64(n+1))
-		n = cap(grown)
-	}
-	return worst
+	return testrun.AppendOvershoot[compliance.Event](10000, 40000)
 }
 
 // TestAttemptBytes: AttemptBytes bounds the heap one kept attempt holds,
@@ -92,11 +75,11 @@ func TestAttemptBytes(t *testing.T) {
 	if dropped != 0 || kept < n {
 		t.Fatalf("%d attempts kept, %d dropped: want at least %d kept, none dropped", kept, dropped, n)
 	}
-	with := liveHeap()
+	with := testrun.LiveHeap()
 	alog.mu.Lock()
 	alog.events = nil
 	alog.mu.Unlock()
-	without := liveHeap()
+	without := testrun.LiveHeap()
 	event := float64(unsafe.Sizeof(compliance.Event{}))
 	overshoot := eventsOvershoot()
 	held := float64(int64(with) - int64(without))

@@ -4,38 +4,22 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"runtime"
 	"sync"
 	"testing"
 	"unsafe"
 
 	"github.com/alexa-harness/harness/internal/contract"
 	"github.com/alexa-harness/harness/internal/mockcontrol"
+	"github.com/alexa-harness/harness/internal/testrun"
 )
-
-// liveHeap returns the bytes of live heap objects after a full collection.
-func liveHeap() uint64 {
-	var ms runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
 
 // appendOvershoot is the largest capacity-to-length ratio a slice of
 // JournalEntry reaches right after append grows it past a full ring of
 // DefaultJournalSize entries and the next few sizes (the ring's growth
-// slack once it is full). For large slices append's ratio falls as the
-// slice grows (runtime nextslicecap: about 1.25 + 192/len), so its first
-// growths are its worst; replaying them on the real element type keeps
-// the size-class rounding exact without allocating a huge ring.
+// slack once it is full); testrun.AppendOvershoot replays those growths on
+// the real element type without allocating a huge ring.
 func appendOvershoot() float64 {
-	worst := 1.0
-	for n := DefaultJournalSize; n < 4*DefaultJournalSize; {
-		grown := append(make([]mockcontrol.JournalEntry, n), mockcontrol.JournalEntry{})
-		worst = max(worst, float64(cap(grown))/float64(n+1))
-		n = cap(grown)
-	}
-	return worst
+	return testrun.AppendOvershoot[mockcontrol.JournalEntry](DefaultJournalSize, 4*DefaultJournalSize)
 }
 
 // TestJournalEntryBytes: JournalEntryBytes bounds the heap one journal entry
@@ -93,9 +77,9 @@ func TestJournalEntryBytes(t *testing.T) {
 		return len(j.buf), cap(j.buf)
 	}
 	len0, cap0 := lenOf()
-	before := liveHeap()
+	before := testrun.LiveHeap()
 	run(len0, n) // fills the ring exactly: no entry overwritten
-	after := liveHeap()
+	after := testrun.LiveHeap()
 	len1, cap1 := lenOf()
 	added := len1 - len0
 	if added < n*9/10 || len1 != n {

@@ -11,7 +11,8 @@ import (
 )
 
 // Control steers a running mock through its HTTP control API under
-// /__harness/. The zero HTTP client means http.DefaultClient.
+// /__harness/. With the zero HTTP client each call has a connection of its
+// own, closed after it (see oneShot).
 type Control struct {
 	BaseURL string
 	HTTP    *http.Client
@@ -95,7 +96,7 @@ func (c Control) do(ctx context.Context, method, name string, in any, want int, 
 	}
 	hc := c.HTTP
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = &http.Client{Transport: oneShot()}
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -124,4 +125,17 @@ func (c Control) Faults(ctx context.Context) ([]InstalledFault, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// oneShot is the zero Control's transport: one connection per call, closed
+// after it. Mocks come and go on loopback ports the kernel hands out again;
+// a pooled keep-alive connection to a mock that has shut down can be picked
+// for a new mock on the same port before its close is noticed, and a POST
+// sent on it fails with EOF (Go retries only idempotent requests): seen in
+// CI, minting a token in one of 47 certification scenarios, each with its
+// own mock. Control calls are few, so a connection each costs nothing.
+func oneShot() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DisableKeepAlives = true
+	return t
 }

@@ -1,6 +1,12 @@
 // Package testrun holds what the harness's own test binaries share: how they
-// end (Exit, called by every package's TestMain) and how many tests run at
-// once in packages whose tests mostly wait (WaitBound).
+// end (Exit, called by every package's TestMain), how many tests run at
+// once in packages whose tests mostly wait (WaitBound), and the helpers
+// several packages' tests use: a writer that interrupts a run after N
+// writes (CancelAfter), JUnit files validated against the Jenkins schema
+// and counted (ReadJUnit, ValidateJUnit), rendered reports free of
+// non-finite figures and repeated warnings (CheckFiniteText,
+// WarningsOnce), and the heap measures behind the memory constants
+// (LiveHeap, AppendOvershoot). It imports only the standard library.
 //
 // Tests that drive real traffic over loopback (load runs, shard runs, adapter
 // processes, Retry-After waits) spend most of their wall time waiting, not
