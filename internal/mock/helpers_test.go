@@ -61,7 +61,13 @@ func start(t testing.TB, cfg Config) *env {
 		cancel()
 		t.Fatalf("Start: %v", err)
 	}
+	hc := &http.Client{Timeout: 10 * time.Second}
 	t.Cleanup(func() {
+		// The client's spare connections first: net/http's Shutdown counts
+		// a connection that never carried a request as active for its
+		// first 5 s (the transport may dial one and then use another that
+		// became idle), which outlasted the timeout below in a CI run.
+		hc.CloseIdleConnections()
 		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer ccancel()
 		if err := run.Close(cctx); err != nil {
@@ -69,7 +75,6 @@ func start(t testing.TB, cfg Config) *env {
 		}
 		cancel()
 	})
-	hc := &http.Client{Timeout: 10 * time.Second}
 	return &env{t: t, run: run, url: run.URL, clock: clock, hc: hc, ctl: mockcontrol.Control{BaseURL: run.URL, HTTP: hc}}
 }
 
