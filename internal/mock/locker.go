@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,10 +101,47 @@ type inCreate struct {
 	ThreadNetwork *inNetwork `json:"threadNetwork"`
 }
 
+// exactKeys returns body with only the keys named exactly as the contract
+// names them, at the top level and inside threadNetwork. encoding/json
+// matches names case-insensitively, so without it "ChAnNelnumBer" would be
+// read as channelNumber, while the API (and the OpenAPI validator) take it
+// for an unknown property, which is ignored. A body whose shape is not
+// that of a create is returned as it is, for decodeCreate to name the
+// problem.
+func exactKeys(body []byte) []byte {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil || top == nil {
+		return body
+	}
+	out := map[string]json.RawMessage{}
+	if tn, ok := top["threadNetwork"]; ok {
+		out["threadNetwork"] = tn
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(tn, &fields) == nil && fields != nil {
+			kept := map[string]json.RawMessage{}
+			t := reflect.TypeFor[inNetwork]()
+			for i := range t.NumField() {
+				name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+				if v, ok := fields[name]; ok {
+					kept[name] = v
+				}
+			}
+			if b, err := json.Marshal(kept); err == nil {
+				out["threadNetwork"] = b
+			}
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return body
+	}
+	return b
+}
+
 // decodeCreate parses and checks a create body; the error names the field.
 func decodeCreate(body []byte, strict bool) (ThreadNetwork, *fieldError) {
 	var cb inCreate
-	if err := json.Unmarshal(body, &cb); err != nil {
+	if err := json.Unmarshal(exactKeys(body), &cb); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			f := te.Field
