@@ -18,6 +18,9 @@ func TestDecodeCreateExactNames(t *testing.T) {
 		{"case-variant channel ignored", `{"threadNetwork":{"extendedPanId":"0123456789abcdef","networkName":"n","networkKey":"k","ChAnNelnumBer":""}}`, 0, ""},
 		{"case-variant required field is missing", `{"threadNetwork":{"ExtendedPanId":"0123456789abcdef","networkName":"n","networkKey":"k"}}`, 0, "threadNetwork.extendedPanId"},
 		{"case-variant wrapper is missing", `{"ThreadNetwork":{"extendedPanId":"0123456789abcdef","networkName":"n","networkKey":"k"}}`, 0, "threadNetwork"},
+		{"case variant through an escape ignored", `{"threadNetwork":{"extendedPanId":"0123456789abcdef","networkName":"n","networkKey":"k","\u0043hannelNumber":""}}`, 0, ""},
+		{"exact name through an escape read", `{"threadNetwork":{"extendedPanId":"0123456789abcdef","networkName":"n","networkKey":"k","\u0063hannelNumber":15}}`, 15, ""},
+		{"Kelvin sign for k is another name", "{\"threadNetwork\":{\"extendedPanId\":\"0123456789abcdef\",\"networkName\":\"n\",\"networ\u212aKey\":\"k\"}}", 0, "threadNetwork.networkKey"},
 		{"wrong type named", `{"threadNetwork":{"extendedPanId":"0123456789abcdef","networkName":5,"networkKey":"k"}}`, 0, "threadNetwork.networkName"},
 		{"not an object", `[1]`, 0, "body"},
 	}
